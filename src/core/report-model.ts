@@ -1,0 +1,147 @@
+// The data of a finished run. Measurement fills it; report writers only format it.
+
+import type { RecoveryStep, RunEvent } from './types.js';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+export type PhaseName = 'steady' | 'fault' | 'recovered';
+export const PHASES: readonly PhaseName[] = ['steady', 'fault', 'recovered'];
+
+export interface LatencySummary {
+  /** Operations that started in the phase. */
+  count: number;
+  ok: number;
+  failed: number;
+  /** Timed out: effect unknown. */
+  unknown: number;
+  /** (failed + unknown) / count; 0 when count is 0. */
+  errorRate: number;
+  /** Latency of successful operations, from an HDR histogram (ms, 3 significant digits). null when none. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  /** Length of the phase in ms. */
+  durationMs: number;
+}
+
+export interface RtoResult {
+  /** t_recovered - t_inject; null when the probe never recovered before the recovery timeout. */
+  rtoMs: number | null;
+  /** Start of the first op of the stable run of successes (monotonic ms), or null. */
+  recoveredAtMs: number | null;
+  /** Did any operation fail or time out after t_inject? */
+  impact: boolean;
+  /** Start of the first failed/timed-out op after t_inject (a detection proxy), or null. */
+  firstFailureMs: number | null;
+  /** End of the last failed/timed-out op after t_inject, or null. */
+  lastFailureMs: number | null;
+  /** Failed + unknown ops after t_inject. */
+  failedOps: number;
+}
+
+export interface RpoResult {
+  /** Writes acknowledged (outcome ok). */
+  acknowledged: number;
+  /** Acknowledged and missing after recovery. */
+  lost: number;
+  /** Up to 50 lost keys with their ack times (monotonic ms), oldest first. */
+  lostSample: { key: string; ackMs: number }[];
+  /** Lost writes acknowledged after t_inject (split brain). */
+  lostAfterInject: number;
+  /** Timed-out writes found present / absent (indeterminate, never counted as lost). */
+  unknownPresent: number;
+  unknownAbsent: number;
+  /**
+   * Window of acknowledged data lost: max(t_inject, newest lost ack) - oldest lost ack.
+   * 0 when nothing acknowledged was lost.
+   */
+  rpoMs: number;
+}
+
+export interface ProbeIterationResult {
+  probe: string;
+  kind: string;
+  intervalMs: number;
+  timeoutMs: number;
+  phases: Record<PhaseName, LatencySummary>;
+  rto: RtoResult;
+  rpo?: RpoResult;
+  /** Per-phase summaries of extra sample series (e.g. replication lag): p50/p95/max. */
+  series?: Record<string, Record<PhaseName, { count: number; p50: number | null; p95: number | null; max: number | null }>>;
+  summary?: Record<string, unknown>;
+}
+
+export interface FaultRecord {
+  kind: string;
+  description: string;
+  reversible: boolean;
+  injectedAtMs: number;
+  details: Record<string, unknown>;
+}
+
+export interface IterationResult {
+  index: number;
+  tInjectMs: number;
+  /** From the primary probe. */
+  rtoMs: number | null;
+  recoveredAtMs: number | null;
+  impact: boolean;
+  /** Time from t_inject to detection when the stack reports it, else null. */
+  mttdMs: number | null;
+  faults: FaultRecord[];
+  recovery: { mode: 'automatic' | 'action'; action?: string; steps: RecoveryStep[]; details?: Record<string, unknown> };
+  probes: ProbeIterationResult[];
+  error?: string;
+}
+
+export type MetricUnit = 'ms' | 'count' | 'ratio';
+
+export interface TargetResult {
+  metric: string;
+  probe?: string;
+  phase?: PhaseName;
+  unit: MetricUnit;
+  bound: number;
+  /** Bound as the user wrote it, e.g. "5m". */
+  boundText: string;
+  /** null when it could not be measured (e.g. never recovered). */
+  measured: number | null;
+  measuredText: string;
+  verdict: Verdict;
+  pass: boolean;
+  source: string;
+  note?: string;
+}
+
+export interface MttrResult {
+  n: number;
+  meanMs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export interface RunReport {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  scenario: { name: string; file: string; description?: string };
+  environment: { name: string; provider: string; info: Record<string, unknown> };
+  verdict: Verdict;
+  exitCode: 0 | 1 | 2;
+  /** Why the run is `error` (or a note on `inconclusive`). */
+  error?: { code: string; message: string };
+  startedAt: string;
+  finishedAt: string;
+  wallMs: number;
+  /** RTO resolution. */
+  probeIntervalMs: number;
+  stableForMs: number;
+  repeat: number;
+  iterations: IterationResult[];
+  mttr: MttrResult | null;
+  targets: TargetResult[];
+  events: RunEvent[];
+  /** The metric definitions used, in words, for readers of the report. */
+  definitions: Record<string, string>;
+  runDir: string;
+}

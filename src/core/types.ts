@@ -1,0 +1,199 @@
+// The contracts every part of the harness plugs into: environments, injectors, probes,
+// recovery actions. Measurement code depends on these; nothing here formats or prints.
+
+import type { z } from 'zod';
+
+/** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
+export interface Clock {
+  now(): number;
+  /** Wall-clock ISO time for a monotonic timestamp (for reports). */
+  isoAt(ms: number): string;
+}
+
+export type Outcome = 'ok' | 'fail' | 'unknown';
+
+/**
+ * One operation of a workload. `unknown` means the harness cannot tell whether it took
+ * effect (it timed out): such writes are never counted as lost.
+ */
+export interface OpRecord {
+  id: number;
+  startMs: number;
+  endMs: number;
+  outcome: Outcome;
+  error?: string;
+  /** For writes: the key written, so it can be read back after recovery. */
+  key?: string;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export type LogFn = (message: string) => void;
+
+/** A harness event with a timestamp; every phase change, injection and recovery is one. */
+export interface RunEvent {
+  tMs: number;
+  type: string;
+  message: string;
+  iteration?: number;
+  data?: Record<string, unknown>;
+}
+
+export type EmitEvent = (type: string, message: string, data?: Record<string, unknown>) => void;
+
+/** A running service of a started environment. Roles can change during a run. */
+export interface StartedService {
+  readonly name: string;
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  readonly dataPaths: Readonly<Record<string, string>>;
+  /** The role now (asks the stack when roles are dynamic), or undefined when it has none. */
+  role(signal?: AbortSignal): Promise<string | undefined>;
+  /** Pid of the service's main process, undefined when not running. */
+  pid(): number | undefined;
+  running(): boolean;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, then SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Start again after a stop or kill; resolves when ready. */
+  start(signal?: AbortSignal): Promise<void>;
+  restart(signal?: AbortSignal): Promise<void>;
+  /** Resolves when the readiness check passes. */
+  waitReady(signal?: AbortSignal): Promise<void>;
+}
+
+export interface TargetSelector {
+  service?: string | undefined;
+  role?: string | undefined;
+}
+
+export interface StartedEnvironment extends AsyncDisposable {
+  readonly name: string;
+  /** Directory for logs and artefacts of this run (kept). */
+  readonly runDir: string;
+  /** Directory for data of this run (removed on dispose). */
+  readonly workDir: string;
+  readonly services: ReadonlyMap<string, StartedService>;
+  /** Resolve a service by name or by its role at this moment ("whatever is primary now"). */
+  resolve(target: TargetSelector, signal?: AbortSignal): Promise<StartedService>;
+  /** Facts measured while bringing the environment up, e.g. { bringUpMs }. */
+  readonly info: Record<string, unknown>;
+  /** Environment-specific handles (e.g. a database cluster controller) for probes and injectors. */
+  readonly extensions: Record<string, unknown>;
+}
+
+/** What every injector, probe and action gets. */
+export interface RunContext {
+  env: StartedEnvironment;
+  clock: Clock;
+  signal: AbortSignal;
+  log: LogFn;
+  emit: EmitEvent;
+  runDir: string;
+}
+
+/** An applied fault. Disposing it reverts what can be reverted and brings killed parts back. */
+export interface InjectedFault extends AsyncDisposable {
+  description: string;
+  /** false for faults that cannot be undone in place (a kill, a corruption). */
+  reversible: boolean;
+  /** What the fault did, for the report (pids, offsets, seed, ...). */
+  details: Record<string, unknown>;
+  /** For faults with their own duration (pause for 5s): resolves when that ends. */
+  ended?: Promise<void>;
+}
+
+export interface Injector<P = unknown> {
+  /** zod schema of the scenario fields for this kind (besides kind/at/target). */
+  params: z.ZodType<P>;
+  describe?(params: P): string;
+  inject(ctx: RunContext, params: P, target: TargetSelector): Promise<InjectedFault>;
+}
+
+export interface VerifyResult {
+  /** Keys of acknowledged or unknown writes that are present after recovery. */
+  present: ReadonlySet<string>;
+  /** Keys that could be checked at all (usually every key written). */
+  checked: number;
+}
+
+/** A running workload. Ops are recorded by the open-loop scheduler. */
+export interface RunningProbe extends AsyncDisposable {
+  readonly name: string;
+  readonly kind: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  ops(): readonly OpRecord[];
+  /** Stop issuing operations; waits for in-flight ones to settle. */
+  stop(): Promise<void>;
+  /** Write workloads: read back every key written. */
+  verify?(signal: AbortSignal): Promise<VerifyResult>;
+  /** Extra per-probe samples for the report (e.g. replication lag), keyed by series name. */
+  samples?(): Record<string, readonly { tMs: number; value: number }[]>;
+  /** Extra facts for the report (e.g. requested vs achieved rate). */
+  summary?(): Record<string, unknown>;
+}
+
+export interface Probe<P = unknown> {
+  params: z.ZodType<P>;
+  start(ctx: RunContext, params: P, common: ProbeCommon): Promise<RunningProbe>;
+}
+
+export interface ProbeCommon {
+  name: string;
+  intervalMs: number;
+  timeoutMs: number;
+  target: TargetSelector;
+}
+
+export interface RecoveryStep {
+  name: string;
+  startMs: number;
+  endMs: number;
+  detail?: string;
+}
+
+export interface RecoveryResult {
+  steps: RecoveryStep[];
+  details?: Record<string, unknown>;
+}
+
+/** A named recovery action a scenario can ask for (restore from backup, roll back). */
+export interface RecoveryAction<P = unknown> {
+  params: z.ZodType<P>;
+  run(ctx: RunContext, params: P, fault: InjectedFault | undefined): Promise<RecoveryResult>;
+}
+
+/** What an environment module gets when asked to start. */
+export interface EnvironmentStartContext {
+  /** Environment name (its folder under environments/). */
+  name: string;
+  /** The environment's folder, for files it ships (service scripts, configs). */
+  dir: string;
+  /** Kept: logs and artefacts. */
+  runDir: string;
+  /** Removed at teardown: data directories. Owned by root, mode 0755. */
+  workDir: string;
+  /** Pass as ProcessSpec.runId so the leak sweep finds every process. */
+  runId: string;
+  clock: Clock;
+  signal: AbortSignal;
+  log: LogFn;
+  emit: EmitEvent;
+  /** A free loopback TCP port (not handed out twice in a run). */
+  freePort(): Promise<number>;
+}
+
+/**
+ * A built-in environment written in TypeScript: `environments/<name>/environment.ts`
+ * default-exports one. YAML environments (`environment.yaml`) need no code.
+ */
+export interface EnvironmentModule<O = unknown> {
+  description: string;
+  options?: z.ZodType<O>;
+  start(ctx: EnvironmentStartContext, options: O): Promise<StartedEnvironment>;
+}
