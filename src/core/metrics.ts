@@ -1,0 +1,9 @@
+// The metric engine: pure functions from recorded histories to the numbers in the report. No I/O, no formatting.
+
+export { computeMttr } from './metrics/mttr.js';
+export { percentile } from './metrics/percentile.js';
+export type { PhaseBoundsInput, PhaseWindow, SeriesSummary } from './metrics/phases.js';
+export { phaseBounds, summarizePhases, summarizeSeries } from './metrics/phases.js';
+export { computeRpo } from './metrics/rpo.js';
+export type { RtoOptions } from './metrics/rto.js';
+export { computeRto } from './metrics/rto.js';
