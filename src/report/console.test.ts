@@ -1,0 +1,119 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgressReporter, type ProgressStatus, renderSummary } from './console.js';
+import { errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
+const ANSI = /\x1b\[/;
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+const status = (elapsedMs: number): ProgressStatus => ({
+  phase: 'fault',
+  iteration: 1,
+  repeat: 3,
+  opsPerSec: 99.7,
+  failureStreak: 12,
+  elapsedMs,
+});
+
+describe('renderSummary', () => {
+  it('starts with the verdict and marks each target ✓ or ✗ with measured vs bound', () => {
+    const text = renderSummary(splitBrainReport(), { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('FAIL  redis-partition  (exit code 1)');
+    expect(lines).toContain('  ✓ rto writes: 28.5 s (bound ≤ 30 s)  HA runbook: Redis Sentinel RTO < 30 sec');
+    expect(lines).toContain('  ✗ lost-writes writes: 3 (bound ≤ 0)  HA runbook: no acknowledged write lost');
+    expect(text).toMatch(/✗ error-rate \(fault\): no operations in phase \(bound ≤ 50%\) \[inconclusive\]/);
+    expect(text).toContain(
+      'Lost writes  3 of 5000 acknowledged, 2 acknowledged after the fault (split brain)',
+    );
+  });
+
+  it('lists per-iteration RTOs, MTTR, wall time and report paths', () => {
+    const text = renderSummary(passReport(), {
+      color: false,
+      reportPaths: ['runs/x/report.json', 'runs/x/report.md'],
+    });
+    expect(text).toContain('#1  RTO 1.84 s, MTTD 1.52 s, lost writes 0');
+    expect(text).toContain('#3  RTO 1.65 s');
+    expect(text).toContain('MTTR  mean 1.9 s, median 1.84 s, min 1.65 s, max 2.21 s (n=3)');
+    expect(text).toContain('Wall time  1 min 43 s');
+    expect(text).toContain('  runs/x/report.json\n  runs/x/report.md\n');
+  });
+
+  it('gives the reason of an error run', () => {
+    const text = renderSummary(errorReport(), { color: false });
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      'ERROR  postgres-primary-down  (exit code 2)',
+      '  STEADY_STATE_NOT_REACHED: steady state not reached: writes error rate 12% > 1% after 30s <check> & "retry"',
+    ]);
+    expect(text).toContain('none evaluated');
+  });
+
+  it('uses ANSI colours only when asked', () => {
+    expect(renderSummary(passReport(), { color: false })).not.toMatch(ANSI);
+    expect(renderSummary(passReport(), { color: true })).toMatch(ANSI);
+  });
+});
+
+describe('createProgressReporter', () => {
+  it('prints timestamped event lines without carriage returns when not a TTY', () => {
+    const out = sink();
+    const progress = createProgressReporter({ stream: out.stream, isTTY: false, clock: () => 0 });
+    progress.event({ tMs: 3214, type: 'inject', message: 'killed primary node2 (pid 1234)' });
+    progress.event({ tMs: 5000, type: 'recovered', message: 'writes\nrecovered' });
+    progress.close();
+    expect(out.text()).toBe(
+      '[+3.214s] inject: killed primary node2 (pid 1234)\n[+5.000s] recovered: writes recovered\n',
+    );
+    expect(out.text()).not.toContain('\r');
+    expect(out.text()).not.toMatch(ANSI);
+  });
+
+  it('prints status lines at most every 5 s when not a TTY', () => {
+    const out = sink();
+    let now = 0;
+    const progress = createProgressReporter({ stream: out.stream, isTTY: false, clock: () => now });
+    for (now = 0; now <= 12_000; now += 500) progress.status(status(now));
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines).toEqual([
+      '[+0.000s] status: iteration 1/3 · fault · 99.7 ops/s · failing ×12 · 0 ms',
+      '[+5.000s] status: iteration 1/3 · fault · 99.7 ops/s · failing ×12 · 5 s',
+      '[+10.000s] status: iteration 1/3 · fault · 99.7 ops/s · failing ×12 · 10 s',
+    ]);
+  });
+
+  it('redraws one status line in place on a TTY and prints events above it', () => {
+    const out = sink();
+    let now = 0;
+    const progress = createProgressReporter({
+      stream: out.stream,
+      isTTY: true,
+      clock: () => now,
+      color: false,
+    });
+    progress.status(status(0));
+    now = 1000;
+    progress.event({ tMs: 1000, type: 'inject', message: 'killed primary' });
+    progress.status(status(1000));
+    progress.close();
+    const status0 = 'iteration 1/3 · fault · 99.7 ops/s · failing ×12 · 0 ms';
+    expect(out.text()).toBe(
+      `\r\x1b[2K${status0}` +
+        '\r\x1b[2K[+1.000s] inject: killed primary\n' +
+        `\r\x1b[2K${status0}` +
+        '\r\x1b[2Kiteration 1/3 · fault · 99.7 ops/s · failing ×12 · 1 s' +
+        '\r\x1b[2K',
+    );
+  });
+});

@@ -1,0 +1,108 @@
+// Number and time formatting shared by every human-readable writer, so the console summary and
+// report.md never disagree on how a value reads.
+
+import type { MetricUnit, TargetResult, Verdict } from '../core/report-model.js';
+
+/** Up to three significant digits, without trailing zeros or exponent notation. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  // Past three digits, rounding to an integer is already enough precision and stays exact.
+  if (Math.abs(value) >= 100) return String(Math.round(value));
+  return String(Number(value.toPrecision(3)));
+}
+
+/**
+ * A duration as a person would say it: 250 → "250 ms", 1843 → "1.84 s", 312000 → "5 min 12 s",
+ * 14_400_000 → "4 h". Precision shrinks with magnitude because nobody needs milliseconds of a
+ * four-hour restore.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  const small = Number(ms.toPrecision(3));
+  if (small < 1000) return `${formatNumber(ms)} ms`;
+  const seconds = Number((ms / 1000).toPrecision(3));
+  if (seconds < 60) return `${seconds} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const min = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  const parts: string[] = [];
+  if (h > 0) parts.push(`${h} h`);
+  if (min > 0) parts.push(`${min} min`);
+  // Seconds stop mattering once hours are involved.
+  if (s > 0 && h === 0) parts.push(`${s} s`);
+  return parts.join(' ') || '0 s';
+}
+
+/** A duration that may be missing, with the reason to show instead. */
+export function formatMaybeDuration(ms: number | null | undefined, missing = '—'): string {
+  return ms === null || ms === undefined ? missing : formatDuration(ms);
+}
+
+/** A ratio in [0, 1] as a percentage: 0.0123 → "1.23%". */
+export function formatPercent(ratio: number): string {
+  return `${formatNumber(ratio * 100)}%`;
+}
+
+/** A run-clock timestamp relative to run start: 12345 → "+12.345s". */
+export function formatOffset(tMs: number): string {
+  if (!Number.isFinite(tMs)) return String(tMs);
+  const sign = tMs < 0 ? '-' : '+';
+  return `${sign}${(Math.abs(tMs) / 1000).toFixed(3)}s`;
+}
+
+/** A metric value in its unit: ms → duration, count → integer, ratio → percent. */
+export function formatValue(value: number, unit: MetricUnit): string {
+  switch (unit) {
+    case 'ms':
+      return formatDuration(value);
+    case 'count':
+      return String(Math.round(value));
+    case 'ratio':
+      return formatPercent(value);
+  }
+}
+
+/** The measured value of a target, or the measurement's own explanation when there is none. */
+export function formatMeasured(target: TargetResult): string {
+  if (target.measured === null) return target.measuredText || 'not measured';
+  return formatValue(target.measured, target.unit);
+}
+
+/** Bounds are upper limits: a target passes when measured <= bound. */
+export function formatBound(target: TargetResult): string {
+  return `≤ ${formatValue(target.bound, target.unit)}`;
+}
+
+/** "rto (fault) write" — the metric with whatever narrows it. */
+export function targetLabel(target: TargetResult): string {
+  let label = target.metric;
+  if (target.phase) label += ` (${target.phase})`;
+  if (target.probe) label += ` ${target.probe}`;
+  return label;
+}
+
+/** Iteration indexes in reports and events are 0-based (as the runner counts); people count from 1. */
+export function iterationLabel(index: number): string {
+  return String(index + 1);
+}
+
+export function verdictLabel(verdict: Verdict): string {
+  return verdict.toUpperCase();
+}
+
+/** Compact one-line rendering of free-form details for tables and lists. */
+export function formatDetail(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,34 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { passReport } from './fixtures/run-reports.js';
+import { builtinReportWriters, renderJson, writeReports } from './index.js';
+
+describe('writeReports', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directory and writes report.json, report.md and junit.xml', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'report-writers-'));
+    const target = join(dir, 'nested', 'run');
+    const report = passReport();
+    const paths = await writeReports(report, target);
+    expect(paths).toEqual(['report.json', 'report.md', 'junit.xml'].map((f) => join(target, f)));
+    expect(await readFile(join(target, 'report.json'), 'utf8')).toBe(renderJson(report));
+    expect(await readFile(join(target, 'report.md'), 'utf8')).toMatch(/^# PASS: postgres-primary-down/);
+    expect(await readFile(join(target, 'junit.xml'), 'utf8')).toContain(
+      '<testsuite name="postgres-primary-down"',
+    );
+  });
+
+  it('names each built-in format by the file it writes', () => {
+    expect(Object.fromEntries(Object.entries(builtinReportWriters).map(([k, w]) => [k, w.file]))).toEqual({
+      json: 'report.json',
+      markdown: 'report.md',
+      junit: 'junit.xml',
+    });
+  });
+});

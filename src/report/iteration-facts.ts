@@ -1,0 +1,43 @@
+// Reading the per-iteration numbers out of a report the same way in every writer.
+
+import type { IterationResult, ProbeIterationResult, RunReport } from '../core/report-model.js';
+
+/**
+ * The probe an iteration's RTO came from. The model does not name it, so it is the probe whose
+ * own RTO matches the iteration's, falling back to the first probe.
+ */
+export function primaryProbe(it: IterationResult): ProbeIterationResult | undefined {
+  return (
+    it.probes.find((p) => p.rto.rtoMs === it.rtoMs && p.rto.recoveredAtMs === it.recoveredAtMs) ??
+    it.probes[0]
+  );
+}
+
+/** Lost acknowledged writes over every write probe, or null when no probe verified writes. */
+export function lostWrites(
+  it: IterationResult,
+): { lost: number; acknowledged: number; afterInject: number } | null {
+  const rpos = it.probes.flatMap((p) => (p.rpo ? [p.rpo] : []));
+  if (rpos.length === 0) return null;
+  return {
+    lost: rpos.reduce((n, r) => n + r.lost, 0),
+    acknowledged: rpos.reduce((n, r) => n + r.acknowledged, 0),
+    afterInject: rpos.reduce((n, r) => n + r.lostAfterInject, 0),
+  };
+}
+
+/** Lost writes over the whole run, or null when nothing was verified. */
+export function runLostWrites(
+  report: RunReport,
+): { lost: number; acknowledged: number; afterInject: number } | null {
+  const per = report.iterations.flatMap((it) => {
+    const l = lostWrites(it);
+    return l ? [l] : [];
+  });
+  if (per.length === 0) return null;
+  return {
+    lost: per.reduce((n, l) => n + l.lost, 0),
+    acknowledged: per.reduce((n, l) => n + l.acknowledged, 0),
+    afterInject: per.reduce((n, l) => n + l.afterInject, 0),
+  };
+}

@@ -1,0 +1,55 @@
+// report.json: the machine-readable record. Key order is fixed so two runs diff cleanly.
+
+import type { RunReport } from '../core/report-model.js';
+
+// Declaration order of RunReport: what a reader wants first (what ran, the verdict) comes first.
+const TOP_LEVEL_ORDER = [
+  'schemaVersion',
+  'tool',
+  'scenario',
+  'environment',
+  'verdict',
+  'exitCode',
+  'error',
+  'startedAt',
+  'finishedAt',
+  'wallMs',
+  'probeIntervalMs',
+  'stableForMs',
+  'repeat',
+  'mttr',
+  'targets',
+  'iterations',
+  'events',
+  'definitions',
+  'runDir',
+] as const satisfies readonly (keyof RunReport)[];
+
+// Compile-time check that the list above names every field of RunReport.
+type Missing = Exclude<keyof RunReport, (typeof TOP_LEVEL_ORDER)[number]>;
+const everyFieldOrdered: Missing extends never ? true : Missing = true;
+void everyFieldOrdered;
+
+/** Nested objects get their keys sorted, so key order never depends on how the report was built. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  }
+  return out;
+}
+
+export function renderJson(report: RunReport): string {
+  const ordered: Record<string, unknown> = {};
+  const source = report as unknown as Record<string, unknown>;
+  for (const key of TOP_LEVEL_ORDER) {
+    if (source[key] !== undefined) ordered[key] = sortKeys(source[key]);
+  }
+  // Fields added to the model later still reach the file, after the known ones.
+  for (const key of Object.keys(source).sort()) {
+    if (!(key in ordered) && source[key] !== undefined) ordered[key] = sortKeys(source[key]);
+  }
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}

@@ -1,0 +1,131 @@
+// junit.xml for CI: one testcase per target, and never a green build for a run that did not pass.
+
+import type { RunReport, TargetResult } from '../core/report-model.js';
+import { formatMeasured, formatValue, targetLabel } from './format.js';
+
+/** The Char production of XML 1.0: anything else cannot appear, not even as a character reference. */
+function isXmlChar(c: number): boolean {
+  return (
+    c === 0x9 ||
+    c === 0xa ||
+    c === 0xd ||
+    (c >= 0x20 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd) ||
+    c >= 0x10000
+  );
+}
+
+/** Illegal characters become a visible `\uXXXX` so the reader still sees something was there. */
+function replaceIllegal(text: string): string {
+  let out = '';
+  // for..of walks code points, so paired surrogates stay together and lone ones are caught.
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    out += isXmlChar(c) ? ch : `\\u${c.toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+export function escapeXmlText(text: string): string {
+  return replaceIllegal(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Attribute values also keep their tabs and line breaks, which parsers otherwise turn into spaces. */
+export function escapeXmlAttr(text: string): string {
+  return escapeXmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+function attrs(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => ` ${k}="${escapeXmlAttr(String(v))}"`)
+    .join('');
+}
+
+function seconds(ms: number): string {
+  return (Math.max(0, ms) / 1000).toFixed(3);
+}
+
+interface Case {
+  name: string;
+  outcome?: { element: 'failure' | 'error'; type: string; message: string; body: string };
+}
+
+function targetCase(t: TargetResult): Case {
+  const name = `${targetLabel(t)} <= ${t.boundText}`;
+  if (t.verdict === 'pass') return { name };
+  const measured = t.measured === null ? `nothing (${t.measuredText || 'not measured'})` : formatMeasured(t);
+  const message = `measured ${measured}, bound ${formatValue(t.bound, t.unit)} (${t.source})`;
+  const body = [
+    `verdict: ${t.verdict}`,
+    `measured: ${t.measured === null ? 'null' : t.measured} (${t.measuredText})`,
+    `bound: ${t.bound} (${t.boundText})`,
+    `source: ${t.source}`,
+    ...(t.note ? [`note: ${t.note}`] : []),
+  ].join('\n');
+  // Inconclusive is reported as a failure: a fault that did nothing observable must not pass CI.
+  const element = t.verdict === 'error' ? 'error' : 'failure';
+  return { name, outcome: { element, type: t.verdict, message, body } };
+}
+
+/**
+ * A run that did not pass must show up red even when no target says why (the harness failed
+ * before evaluating, or the verdict came from the run rather than a target).
+ */
+function runCase(r: RunReport, cases: readonly Case[]): Case | undefined {
+  const explained = cases.some((c) => c.outcome !== undefined);
+  if (r.verdict === 'pass') return cases.length === 0 ? { name: 'run' } : undefined;
+  if (explained && r.verdict !== 'error') return undefined;
+  if (r.verdict === 'error' && cases.some((c) => c.outcome?.element === 'error')) return undefined;
+  const message = r.error ? `${r.error.code}: ${r.error.message}` : `run verdict ${r.verdict}`;
+  const body = [`verdict: ${r.verdict}`, `exit code: ${r.exitCode}`, `run directory: ${r.runDir}`].join('\n');
+  const element = r.verdict === 'error' ? 'error' : 'failure';
+  return { name: 'run', outcome: { element, type: r.verdict, message, body } };
+}
+
+export function renderJunit(report: RunReport): string {
+  const scenario = report.scenario.name;
+  const cases = report.targets.map(targetCase);
+  const run = runCase(report, cases);
+  if (run) cases.push(run);
+  const failures = cases.filter((c) => c.outcome?.element === 'failure').length;
+  const errors = cases.filter((c) => c.outcome?.element === 'error').length;
+  const time = seconds(report.wallMs);
+  const counts = { tests: cases.length, failures, errors, skipped: 0, time };
+
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: report.tool.name, ...counts })}>`,
+    `  <testsuite${attrs({ name: scenario, ...counts, timestamp: report.startedAt })}>`,
+    '    <properties>',
+    ...Object.entries({
+      verdict: report.verdict,
+      exitCode: String(report.exitCode),
+      runDir: report.runDir,
+      scenarioFile: report.scenario.file,
+      environment: report.environment.name,
+      provider: report.environment.provider,
+    }).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
+    '    </properties>',
+  ];
+  for (const c of cases) {
+    // Targets are judged after the run, so no time belongs to one testcase; the suite carries it.
+    const head = `    <testcase${attrs({ classname: scenario, name: c.name, time: '0.000' })}`;
+    if (!c.outcome) {
+      lines.push(`${head}/>`);
+      continue;
+    }
+    const o = c.outcome;
+    lines.push(
+      `${head}>`,
+      `      <${o.element}${attrs({ message: o.message, type: o.type })}>${escapeXmlText(o.body)}</${o.element}>`,
+      '    </testcase>',
+    );
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
+import { formatDuration } from './format.js';
+import { renderMarkdown } from './markdown.js';
+
+describe('renderMarkdown', () => {
+  it('puts the verdict and scenario in the title', () => {
+    expect(renderMarkdown(passReport()).split('\n')[0]).toBe('# PASS: postgres-primary-down');
+    expect(renderMarkdown(splitBrainReport()).split('\n')[0]).toBe('# FAIL: redis-partition');
+    expect(renderMarkdown(errorReport()).split('\n')[0]).toBe('# ERROR: postgres-primary-down');
+  });
+
+  it('shows each target with its bound, measured value, verdict and source', () => {
+    const md = renderMarkdown(passReport());
+    expect(md).toContain(
+      '| rto | writes | ≤ 5 min (5m) | 2.21 s | PASS | DISASTER_RECOVERY.md: RTO < 5 min |',
+    );
+    expect(md).toContain('| lost-writes | writes | ≤ 0 (0) | 0 | PASS | DISASTER_RECOVERY.md: RPO 0 |');
+    // A `|` inside a source must not split the cell.
+    expect(md).toContain(
+      '| latency-p95 | recovered / writes | ≤ 250 ms (250ms) | 5.7 ms | PASS | HA_REPORT.md \\| API p95',
+    );
+  });
+
+  it('shows an unmeasured target with the reason and the note', () => {
+    const md = renderMarkdown(splitBrainReport());
+    expect(md).toContain(
+      '| no operations in phase | INCONCLUSIVE — the fault phase was shorter than one probe interval |',
+    );
+    expect(md).toContain('SLO &lt;sheet> & "notes"');
+  });
+
+  it("lists every iteration's RTO and MTTR statistics", () => {
+    const report = passReport();
+    const md = renderMarkdown(report);
+    for (const it of report.iterations) {
+      expect(md).toMatch(
+        new RegExp(`^\\| ${it.index + 1} \\| ${formatDuration(it.rtoMs!)} \\| yes \\|`, 'm'),
+      );
+      expect(md).toContain(`### Iteration ${it.index + 1}`);
+    }
+    expect(md).toContain('| 3 | 1.9 s | 1.84 s | 1.65 s | 2.21 s |');
+    expect(md).toContain('detect (1.52 s), promote node2 (323 ms)');
+    expect(md).toContain('| 1.52 s |');
+  });
+
+  it('shows environment facts with bring-up time as a duration', () => {
+    const md = renderMarkdown(passReport());
+    expect(md).toContain('- Provider: local');
+    expect(md).toContain('- Bring-up time: 4.31 s');
+    expect(md).toContain('- postgresVersion: 16.4');
+  });
+
+  it('shows per-phase latency per probe', () => {
+    const md = renderMarkdown(passReport());
+    expect(md).toContain('| steady | 1000 | 1000 | 0 | 0 | 0% | 1.9 ms | 4.2 ms | 6.3 ms | 12.6 ms | 10 s |');
+    expect(md).toContain('| replicationLagMs | steady | 10 | 3 ms | 12 ms | 20 ms |');
+  });
+
+  it('details lost writes, split brain and indeterminate writes', () => {
+    const md = renderMarkdown(splitBrainReport());
+    expect(md).toContain('3 of 5000 (2 acknowledged after the fault)');
+    expect(md).toContain('Lost (acknowledged, missing after recovery): **3**');
+    expect(md).toContain('(split brain): **2**');
+    expect(md).toContain('Timed out, found present: 1; found absent: 4');
+    expect(md).toContain('RPO window: 40 ms');
+    expect(md).toContain('| k\\|2003 | +20.030s | after fault by 30 ms |');
+    expect(md).toContain('| network-partition | isolated master redis1 from sentinels | yes | +20.000s |');
+  });
+
+  it('gives the timeline relative to run start', () => {
+    const md = renderMarkdown(passReport());
+    expect(md).toContain('| +12.345s | 1 | inject | killed primary node1 (pid 4242) |');
+  });
+
+  it('states the metric definitions, RTO resolution and stable-for window', () => {
+    const report = passReport();
+    const md = renderMarkdown(report);
+    for (const [name, text] of Object.entries(report.definitions))
+      expect(md).toContain(`- **${name}**: ${text}`);
+    expect(md).toContain('**RTO resolution**: 10 ms');
+    expect(md).toContain('**Stable for**: 1 s');
+  });
+
+  it('explains an error run and says nothing was measured', () => {
+    const md = renderMarkdown(errorReport());
+    expect(md).toContain('**Verdict: ERROR** (exit code 2)');
+    expect(md).toContain(
+      '> **Error** `STEADY_STATE_NOT_REACHED`: steady state not reached: writes error rate 12% > 1% after 30s &lt;check>',
+    );
+    expect(md).toContain('No target was evaluated.');
+    expect(md).toContain('No iteration ran.');
+    expect(md).toContain('Iterations: 0 of 3 requested');
+  });
+});
