@@ -1,8 +1,10 @@
 // Recovery actions a scenario can name (`recovery.action.kind`). One file and one line each.
-import type { RecoveryAction } from '../core/types.js';
+import type { AnyRecoveryAction } from '../core/types.js';
+import { restoreFromS3 } from './restore-from-s3.js';
 
 export const builtinActions = {
   // registry: one line per kind, keep sorted
-} satisfies Record<string, RecoveryAction<never>>;
+  'restore-from-s3': restoreFromS3,
+} satisfies Record<string, AnyRecoveryAction>;
 
 export type ActionKind = keyof typeof builtinActions;

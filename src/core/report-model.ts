@@ -67,7 +67,10 @@ export interface ProbeIterationResult {
   rto: RtoResult;
   rpo?: RpoResult;
   /** Per-phase summaries of extra sample series (e.g. replication lag): p50/p95/max. */
-  series?: Record<string, Record<PhaseName, { count: number; p50: number | null; p95: number | null; max: number | null }>>;
+  series?: Record<
+    string,
+    Record<PhaseName, { count: number; p50: number | null; p95: number | null; max: number | null }>
+  >;
   summary?: Record<string, unknown>;
 }
 
@@ -89,7 +92,12 @@ export interface IterationResult {
   /** Time from t_inject to detection when the stack reports it, else null. */
   mttdMs: number | null;
   faults: FaultRecord[];
-  recovery: { mode: 'automatic' | 'action'; action?: string; steps: RecoveryStep[]; details?: Record<string, unknown> };
+  recovery: {
+    mode: 'automatic' | 'action';
+    action?: string;
+    steps: RecoveryStep[];
+    details?: Record<string, unknown>;
+  };
   probes: ProbeIterationResult[];
   error?: string;
 }

@@ -197,3 +197,12 @@ export interface EnvironmentModule<O = unknown> {
   options?: z.ZodType<O>;
   start(ctx: EnvironmentStartContext, options: O): Promise<StartedEnvironment>;
 }
+
+// Registry entries differ in their params type; the registry validates params with each
+// entry's own schema before calling it, so `any` here loses nothing at run time.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyInjector = Injector<any>;
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyProbe = Probe<any>;
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyRecoveryAction = RecoveryAction<any>;

@@ -1,8 +1,18 @@
 // Workload/probe kinds by scenario `kind`. Adding a kind is one file and one line here.
-import type { Probe } from '../core/types.js';
+import type { AnyProbe } from '../core/types.js';
+import { httpProbe } from './http.js';
+import { redisWrite } from './redis-write.js';
+import { sqliteIntegrity } from './sqlite-integrity.js';
+import { sqliteTrades } from './sqlite-trades.js';
+import { tcpProbe } from './tcp.js';
 
 export const builtinProbes = {
   // registry: one line per kind, keep sorted
-} satisfies Record<string, Probe<never>>;
+  http: httpProbe,
+  tcp: tcpProbe,
+  'redis-write': redisWrite,
+  'sqlite-integrity': sqliteIntegrity,
+  'sqlite-trades': sqliteTrades,
+} satisfies Record<string, AnyProbe>;
 
 export type ProbeKind = keyof typeof builtinProbes;

@@ -118,7 +118,9 @@ export class ManagedProcess {
       child.once('error', (err) => {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
         this.spawnError = missing
-          ? new HarnessError('BINARY_MISSING', `${spec.name}: "${spec.command}" was not found`, { cause: err })
+          ? new HarnessError('BINARY_MISSING', `${spec.name}: "${spec.command}" was not found`, {
+              cause: err,
+            })
           : err;
         done({ code: null, signal: null });
       });

@@ -140,7 +140,9 @@ export class RunRegistry {
 }
 
 /** Clean up after runs whose harness died (SIGKILL, power loss). Returns what was cleaned. */
-export async function cleanupStaleRuns(log?: (m: string) => void): Promise<{ runId: string; killed: number[] }[]> {
+export async function cleanupStaleRuns(
+  log?: (m: string) => void,
+): Promise<{ runId: string; killed: number[] }[]> {
   const cleaned: { runId: string; killed: number[] }[] = [];
   let files: string[];
   try {
@@ -157,7 +159,8 @@ export async function cleanupStaleRuns(log?: (m: string) => void): Promise<{ run
       rmSync(path, { force: true });
       continue;
     }
-    const alive = rec.harnessStartTicks !== undefined && processStartTicks(rec.harnessPid) === rec.harnessStartTicks;
+    const alive =
+      rec.harnessStartTicks !== undefined && processStartTicks(rec.harnessPid) === rec.harnessStartTicks;
     if (alive) continue;
     const killed = await killMarked(rec.runId);
     for (const d of rec.dirs) rmSync(d, { recursive: true, force: true });

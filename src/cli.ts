@@ -1,0 +1,141 @@
+// Argument parsing and process concerns (signals, exit codes) only; the work is in src/core.
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { HarnessError } from './core/errors.js';
+import { runScenario } from './core/runner.js';
+import { createProgressReporter, renderSummary, writeReports } from './report/index.js';
+import { environmentKind, loadScenario, PROJECT_ROOT, readYaml } from './scenario/load.js';
+import { validateFile } from './scenario/validate-file.js';
+
+let verbose = process.argv.includes('--verbose');
+
+function fail(err: unknown): never {
+  const code = err instanceof HarnessError ? err.code : 'INTERNAL';
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${msg}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else if (code === 'INTERNAL') process.stderr.write('(run with --verbose for the stack trace)\n');
+  process.exit(2);
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+async function run(ref: string, opts: { repeat?: number; out?: string; verbose?: boolean }): Promise<void> {
+  verbose ||= Boolean(opts.verbose);
+  const scenario = loadScenario(ref);
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n${sig}: stopping the run and tearing everything down (again to force)...\n`);
+      ac.abort(new Error(`${sig} received`));
+    } else {
+      // Forced: the run record stays on disk and the next run cleans up what is left.
+      process.stderr.write(`${sig} again: exiting now; the next run will clean up what is left\n`);
+      process.exit(2);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const out = process.stdout;
+  const progress = createProgressReporter({
+    stream: out,
+    isTTY: Boolean(out.isTTY),
+    clock: () => performance.now(),
+  });
+  out.write(`scenario ${scenario.name}: ${scenario.spec.description ?? ''}\n`);
+  const report = await runScenario({
+    scenario,
+    outDir: opts.out,
+    repeat: opts.repeat,
+    progress,
+    signal: ac.signal,
+  });
+  progress.close();
+  const paths = await writeReports(report, report.runDir);
+  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: paths })}`);
+  process.exitCode = report.exitCode;
+}
+
+function list(): void {
+  const scenariosDir = join(PROJECT_ROOT, 'scenarios');
+  const envDir = join(PROJECT_ROOT, 'environments');
+  const line = (name: string, desc: string | undefined) =>
+    `  ${name.padEnd(34)} ${(desc ?? '').split('\n')[0]}`;
+  process.stdout.write('Scenarios (npm run scenario <name>)\n');
+  for (const f of readdirSync(scenariosDir)
+    .filter((x) => x.endsWith('.yaml'))
+    .sort()) {
+    let desc: string | undefined;
+    try {
+      desc = loadScenario(join(scenariosDir, f)).spec.description;
+    } catch (err) {
+      desc = `(invalid: ${(err as Error).message.split('\n')[1]?.trim() ?? (err as Error).message})`;
+    }
+    process.stdout.write(`${line(basename(f, '.yaml'), desc)}\n`);
+  }
+  process.stdout.write('\nEnvironments\n');
+  for (const d of readdirSync(envDir, { withFileTypes: true }).filter((x) => x.isDirectory())) {
+    const dir = join(envDir, d.name);
+    const kind = environmentKind(dir);
+    if (!kind) continue;
+    let desc: string | undefined;
+    try {
+      const readme =
+        kind === 'yaml' ? (readYaml(join(dir, 'environment.yaml')) as { description?: string }) : undefined;
+      desc = readme?.description ?? '(TypeScript environment; see its README.md)';
+    } catch {
+      desc = '(invalid environment.yaml)';
+    }
+    process.stdout.write(`${line(d.name, desc)}\n`);
+  }
+}
+
+const program = new Command('chaos-harness')
+  .description('Run chaos and disaster-recovery scenarios against real stacks and check recovery targets')
+  .option('--verbose', 'show stack traces of harness errors')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('run', { isDefault: true })
+  .description('run a scenario (a name from scenarios/ or a path to a YAML file)')
+  .argument('<scenario>', 'scenario name or file')
+  .option('--repeat <n>', 'iterations (overrides the scenario)', positiveInt)
+  .option('--out <dir>', 'report directory (default runs/<scenario>-<timestamp>)')
+  .option('--verbose', 'show stack traces of harness errors')
+  .action(run);
+
+program.command('list').description('list scenarios and environments').action(list);
+
+program
+  .command('validate')
+  .description('check scenario, environment or targets files without running anything')
+  .argument('<files...>')
+  .action((files: string[]) => {
+    let bad = 0;
+    for (const f of files) {
+      try {
+        process.stdout.write(`${validateFile(f)}\n`);
+      } catch (err) {
+        bad++;
+        process.stderr.write(`${(err as Error).message}\n`);
+      }
+    }
+    if (bad > 0) process.exit(2);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  fail(err);
+}

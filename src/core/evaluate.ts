@@ -1,0 +1,215 @@
+// Targets → verdicts. Pure: takes measured iterations, returns per-target results.
+
+import type { ResolvedTarget } from '../scenario/load.js';
+import type {
+  IterationResult,
+  MttrResult,
+  PhaseName,
+  ProbeIterationResult,
+  TargetResult,
+  Verdict,
+} from './report-model.js';
+
+const NO_IMPACT = 'the fault had no observable effect (no operation failed or timed out after it)';
+
+function fmt(unit: TargetResult['unit'], v: number | null): string {
+  if (v === null) return 'not measured';
+  if (unit === 'ms') return `${Math.round(v)} ms`;
+  if (unit === 'ratio') return `${(v * 100).toFixed(2)}%`;
+  return String(Math.round(v * 1000) / 1000);
+}
+
+function probeOf(
+  it: IterationResult,
+  t: ResolvedTarget,
+  primary: string,
+  needRpo = false,
+): ProbeIterationResult | undefined {
+  if (t.probe) return it.probes.find((p) => p.probe === t.probe);
+  if (needRpo) return it.probes.find((p) => p.probe === primary && p.rpo) ?? it.probes.find((p) => p.rpo);
+  return it.probes.find((p) => p.probe === primary);
+}
+
+interface Measured {
+  value: number | null;
+  note?: string;
+  /** Could not be measured because of the harness or the scenario (not the system under test). */
+  error?: boolean;
+  /** A time that was not reached (never recovered): a failure of the system, not of the harness. */
+  notReached?: boolean;
+}
+
+const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function measure(
+  t: ResolvedTarget,
+  its: readonly IterationResult[],
+  mttr: MttrResult | null,
+  primary: string,
+): Measured {
+  const probes = its.map((it) =>
+    probeOf(it, t, primary, t.metric.startsWith('rpo') || t.metric.startsWith('lost')),
+  );
+  if (probes.some((p) => p === undefined)) {
+    return {
+      value: null,
+      error: true,
+      note: `no probe ${t.probe ? `"${t.probe}"` : 'with this measurement'}`,
+    };
+  }
+  const ps = probes as ProbeIterationResult[];
+  const phase: PhaseName | undefined = t.phase;
+  switch (t.metric) {
+    case 'rto': {
+      const rtos = ps.map((p) => p.rto.rtoMs);
+      if (rtos.some((r) => r === null)) {
+        return { value: null, notReached: true, note: 'did not recover within the recovery timeout' };
+      }
+      return { value: worst(rtos as number[]), note: `worst of ${rtos.length} iteration(s)` };
+    }
+    case 'mttr':
+      if (its.some((it) => it.rtoMs === null)) {
+        return {
+          value: null,
+          notReached: true,
+          note: 'an iteration did not recover within the recovery timeout',
+        };
+      }
+      return mttr ? { value: mttr.meanMs, note: `mean of ${mttr.n}` } : { value: null, error: true };
+    case 'rpo':
+    case 'lost-writes':
+    case 'lost-writes-after-fault': {
+      if (ps.some((p) => !p.rpo))
+        return { value: null, error: true, note: 'the probe does not read writes back' };
+      const r = ps.map((p) => p.rpo!);
+      if (t.metric === 'rpo') return { value: worst(r.map((x) => x.rpoMs)), note: 'worst iteration' };
+      if (t.metric === 'lost-writes') {
+        return {
+          value: sum(r.map((x) => x.lost)),
+          note: `of ${sum(r.map((x) => x.acknowledged))} acknowledged`,
+        };
+      }
+      return { value: sum(r.map((x) => x.lostAfterInject)), note: 'acknowledged after the fault, then lost' };
+    }
+    case 'error-rate': {
+      const ph = phase ?? 'fault';
+      return { value: worst(ps.map((p) => p.phases[ph].errorRate)), note: `${ph} phase, worst iteration` };
+    }
+    case 'failed-ops': {
+      if (phase) {
+        return {
+          value: sum(ps.map((p) => p.phases[phase].failed + p.phases[phase].unknown)),
+          note: `${phase} phase, all iterations`,
+        };
+      }
+      return { value: sum(ps.map((p) => p.rto.failedOps)), note: 'after the fault, all iterations' };
+    }
+    case 'mttd': {
+      const m = its.map((it) => it.mttdMs);
+      if (m.some((x) => x === null)) return { value: null, notReached: true, note: 'no detection reported' };
+      return { value: worst(m as number[]), note: 'worst iteration' };
+    }
+    case 'recovery-time': {
+      const r = its.map((it) => {
+        const s = it.recovery.steps;
+        return s.length
+          ? (s[s.length - 1] as { endMs: number }).endMs - (s[0] as { startMs: number }).startMs
+          : null;
+      });
+      if (r.some((x) => x === null)) return { value: null, error: true, note: 'no recovery action ran' };
+      return { value: worst(r as number[]), note: 'worst iteration' };
+    }
+    default: {
+      const lat = /^latency-(p50|p95|p99|max)$/.exec(t.metric);
+      if (lat) {
+        const ph = phase ?? 'steady';
+        const field = `${lat[1]}Ms` as 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs';
+        const vals = ps.map((p) => p.phases[ph][field]).filter((v): v is number => v !== null);
+        if (vals.length === 0)
+          return { value: null, notReached: true, note: `no successful operation in ${ph} phase` };
+        return { value: worst(vals), note: `${ph} phase, worst iteration` };
+      }
+      const ser = /^series-(p95|max):(.+)$/.exec(t.metric);
+      if (ser) {
+        const [, stat, name] = ser as unknown as [string, 'p95' | 'max', string];
+        const vals: number[] = [];
+        for (const p of ps) {
+          const s = p.series?.[name];
+          if (!s) continue;
+          for (const ph of phase ? [phase] : (['steady', 'fault', 'recovered'] as const)) {
+            const v = s[ph][stat];
+            if (v !== null) vals.push(v);
+          }
+        }
+        if (vals.length === 0) return { value: null, error: true, note: `no samples of series "${name}"` };
+        return { value: worst(vals), note: `${phase ?? 'all'} phase(s), worst` };
+      }
+      return { value: null, error: true, note: `unknown metric ${t.metric}` };
+    }
+  }
+}
+
+/** Verdict per target. With expectImpact, a fault with no observable effect makes RTO/MTTR inconclusive. */
+export function evaluateTargets(
+  targets: readonly ResolvedTarget[],
+  iterations: readonly IterationResult[],
+  mttr: MttrResult | null,
+  opts: { primaryProbe: string; expectImpact: boolean },
+): TargetResult[] {
+  const noImpact = opts.expectImpact && iterations.some((it) => !it.impact);
+  return targets.map((t) => {
+    const m = measure(t, iterations, mttr, opts.primaryProbe);
+    let verdict: Verdict;
+    let note = m.note;
+    if (m.error) verdict = 'error';
+    else if (m.value === null) verdict = 'fail';
+    else verdict = m.value <= t.bound ? 'pass' : 'fail';
+    if (noImpact && (t.metric === 'rto' || t.metric === 'mttr') && verdict !== 'error') {
+      verdict = 'inconclusive';
+      note = NO_IMPACT;
+    }
+    const r: TargetResult = {
+      metric: t.metric,
+      unit: t.unit,
+      bound: t.bound,
+      boundText: t.boundText,
+      measured: m.value,
+      measuredText: fmt(t.unit, m.value),
+      verdict,
+      pass: verdict === 'pass',
+      source: t.source,
+    };
+    if (t.probe) r.probe = t.probe;
+    if (t.phase) r.phase = t.phase;
+    if (note) r.note = note;
+    return r;
+  });
+}
+
+/** Run verdict: error beats fail beats inconclusive beats pass. */
+export function runVerdict(targets: readonly TargetResult[], noImpact: boolean): Verdict {
+  if (targets.some((t) => t.verdict === 'error')) return 'error';
+  if (targets.some((t) => t.verdict === 'fail')) return 'fail';
+  if (noImpact || targets.some((t) => t.verdict === 'inconclusive')) return 'inconclusive';
+  return 'pass';
+}
+
+export function exitCodeFor(v: Verdict): 0 | 1 | 2 {
+  return v === 'pass' ? 0 : v === 'error' ? 2 : 1;
+}
+
+export const DEFINITIONS: Record<string, string> = {
+  clock: 'All times come from one monotonic clock. t_inject is when the injector returned.',
+  rto: 't_recovered - t_inject, where t_recovered is the start of the first successful operation after t_inject that begins a run of successes lasting at least stableFor with no failure. Resolution: the probe interval.',
+  noImpact:
+    'If no operation failed or timed out after t_inject, RTO is 0 but the verdict is INCONCLUSIVE unless the scenario declares expectImpact: false.',
+  rpo: 'After recovery every acknowledged write is read back. lost = acknowledged and missing. RPO window = max(t_inject, newest lost ack) - oldest lost ack; 0 when nothing acknowledged is lost. Timed-out writes are indeterminate and never counted as lost.',
+  splitBrain: 'Lost writes acknowledged after t_inject (lost-writes-after-fault).',
+  mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
+  mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
+  latency:
+    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject..t_recovered, recovered = after), from an HDR histogram with 3 significant digits; error rate = (failed + timed out) / operations started in the phase.',
+  counts:
+    'Counts (lost writes, failed operations) are summed over iterations; times and rates take the worst iteration.',
+};

@@ -1,0 +1,84 @@
+import type { LoadedScenario } from '../scenario/load.js';
+import { computeRpo, computeRto, summarizePhases, summarizeSeries } from './metrics.js';
+import type { IterationResult, ProbeIterationResult } from './report-model.js';
+import type { RecoveryOutcome } from './runner.js';
+import type { InjectedFault, RunContext, RunEvent, RunningProbe } from './types.js';
+
+export interface IterationProbes {
+  running: RunningProbe[];
+  startMs: number;
+}
+
+/** Turn one iteration's raw ops and samples into results. Reads writes back (RPO) first. */
+export async function measureIteration(m: {
+  sc: LoadedScenario;
+  index: number;
+  running: readonly RunningProbe[];
+  startMs: number;
+  endMs: number;
+  tInjectMs: number;
+  faults: { fault: InjectedFault; kind: string; atMs: number }[];
+  recovery: RecoveryOutcome;
+  ctx: RunContext;
+  events: readonly RunEvent[];
+}): Promise<IterationResult> {
+  const { sc, running, startMs, endMs, tInjectMs, ctx } = m;
+  const deadlineMs = tInjectMs + sc.spec.recovery.timeout;
+  const probes: ProbeIterationResult[] = [];
+  for (const p of running) {
+    const ops = p.ops();
+    const rto = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
+    const bounds = { startMs, tInjectMs, recoveredAtMs: rto.recoveredAtMs, endMs };
+    const r: ProbeIterationResult = {
+      probe: p.name,
+      kind: p.kind,
+      intervalMs: p.intervalMs,
+      timeoutMs: p.timeoutMs,
+      phases: summarizePhases(ops, bounds),
+      rto,
+    };
+    if (p.verify) {
+      const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
+      r.rpo = computeRpo(ops, v.present, tInjectMs);
+      ctx.emit(
+        'verify',
+        `${p.name}: ${r.rpo.lost} of ${r.rpo.acknowledged} acknowledged writes lost (${r.rpo.lostAfterInject} acknowledged after the fault)`,
+        { lost: r.rpo.lost, acknowledged: r.rpo.acknowledged },
+      );
+    }
+    const samples = p.samples?.();
+    if (samples) {
+      r.series = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, summarizeSeries(s, bounds)]));
+    }
+    const summary = p.summary?.();
+    if (summary) r.summary = summary;
+    probes.push(r);
+  }
+  const primary = probes.find((p) => p.probe === sc.primaryProbe) ?? (probes[0] as ProbeIterationResult);
+  const detected = m.events.find(
+    (e) => e.type === 'detected' && e.iteration === m.index && e.tMs >= tInjectMs,
+  );
+  const result: IterationResult = {
+    index: m.index,
+    tInjectMs,
+    rtoMs: primary.rto.rtoMs,
+    recoveredAtMs: primary.rto.recoveredAtMs,
+    impact: probes.some((p) => p.rto.impact),
+    mttdMs: detected ? Math.round(detected.tMs - tInjectMs) : null,
+    faults: m.faults.map((f) => ({
+      kind: f.kind,
+      description: f.fault.description,
+      reversible: f.fault.reversible,
+      injectedAtMs: f.atMs,
+      details: f.fault.details,
+    })),
+    recovery: {
+      mode: m.recovery.mode,
+      steps: m.recovery.steps,
+      ...(m.recovery.action ? { action: m.recovery.action } : {}),
+      ...(m.recovery.details ? { details: m.recovery.details } : {}),
+    },
+    probes,
+  };
+  return result;
+}

@@ -1,0 +1,433 @@
+import 'disposablestack/auto';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import getPort from 'get-port';
+import { builtinActions } from '../actions/index.js';
+import { builtinInjectors } from '../injectors/index.js';
+import { builtinProbes } from '../probes/index.js';
+import { cleanupStaleRuns, RunRegistry } from '../providers/local/run-registry.js';
+import { startEnvironment } from '../providers/start-environment.js';
+import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
+import { createClock } from './clock.js';
+import { HarnessError } from './errors.js';
+import { DEFINITIONS, evaluateTargets, exitCodeFor, runVerdict } from './evaluate.js';
+import { type IterationProbes, measureIteration } from './measure-iteration.js';
+import { computeMttr, computeRto } from './metrics.js';
+import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
+import type {
+  Clock,
+  InjectedFault,
+  RunContext,
+  RunEvent,
+  RunningProbe,
+  StartedEnvironment,
+} from './types.js';
+
+export const TOOL = { name: 'chaos-harness', version: '0.1.0' };
+
+export interface ProgressSink {
+  event(e: RunEvent): void;
+  status(s: {
+    phase: string;
+    iteration: number;
+    repeat: number;
+    opsPerSec: number;
+    failureStreak: number;
+    elapsedMs: number;
+  }): void;
+}
+
+export interface RunOptions {
+  scenario: LoadedScenario;
+  /** Report directory; default runs/<scenario>-<timestamp>. */
+  outDir?: string | undefined;
+  /** Overrides the scenario's repeat (when it uses faults + repeat). */
+  repeat?: number | undefined;
+  progress?: ProgressSink | undefined;
+  /** Aborted on Ctrl-C / SIGTERM: the run stops, tears down and reports ERROR. */
+  signal?: AbortSignal | undefined;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
+}
+
+/** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
+export async function runScenario(opts: RunOptions): Promise<RunReport> {
+  const sc = opts.scenario;
+  const clock = createClock();
+  const startedAt = clock.isoAt(0);
+  const runDir = resolve(opts.outDir ?? join('runs', `${sc.name}-${timestamp()}`));
+  mkdirSync(runDir, { recursive: true });
+  const events: RunEvent[] = [];
+  let iterationNo: number | undefined;
+  let phase = 'starting';
+  const emit = (type: string, message: string, data?: Record<string, unknown>) => {
+    const e: RunEvent = { tMs: Math.round(clock.now() * 10) / 10, type, message };
+    if (iterationNo !== undefined) e.iteration = iterationNo;
+    if (data) e.data = data;
+    events.push(e);
+    opts.progress?.event(e);
+  };
+  const log = (m: string) => emit('log', m);
+  const setPhase = (p: string, message: string) => {
+    phase = p;
+    emit('phase', message, { phase: p });
+  };
+
+  const signal = opts.signal ?? new AbortController().signal;
+  const iterationsPlan =
+    opts.repeat && !sc.spec.iterations
+      ? Array.from({ length: opts.repeat }, () => sc.iterations[0] as { faults: ResolvedFault[] })
+      : sc.iterations;
+  const iterations: IterationResult[] = [];
+  let env: StartedEnvironment | undefined;
+  let error: { code: string; message: string } | undefined;
+  let probesNow: IterationProbes | undefined;
+
+  await cleanupStaleRuns(log);
+  const registry = new RunRegistry();
+  const workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
+  chmodSync(workDir, 0o755);
+  registry.addDir(workDir);
+
+  const usedPorts = new Set<number>();
+  const freePort = async () => {
+    const p = await getPort({ host: '127.0.0.1', exclude: usedPorts });
+    usedPorts.add(p);
+    return p;
+  };
+
+  const statusTimer = setInterval(() => {
+    const primary = probesNow?.running.find((p) => p.name === sc.primaryProbe);
+    const ops = primary?.ops() ?? [];
+    const now = clock.now();
+    let streak = 0;
+    for (let i = ops.length - 1; i >= 0 && ops[i]?.outcome !== 'ok'; i--) streak++;
+    const recent = ops.filter((o) => o.endMs > now - 1000).length;
+    opts.progress?.status({
+      phase,
+      iteration: (iterationNo ?? 0) + 1,
+      repeat: iterationsPlan.length,
+      opsPerSec: recent,
+      failureStreak: streak,
+      elapsedMs: now,
+    });
+  }, 500);
+
+  try {
+    setPhase('bring-up', `bringing up environment "${sc.envName}" (local provider)`);
+    const t0 = clock.now();
+    env = await startEnvironment(
+      {
+        name: sc.envName,
+        dir: sc.envDir,
+        runDir,
+        workDir,
+        runId: registry.runId,
+        clock,
+        signal,
+        log,
+        emit,
+        freePort,
+      },
+      sc.spec.environmentOptions,
+      sc.file,
+    );
+    const bringUpMs = Math.round(clock.now() - t0);
+    if (env.info.bringUpMs === undefined) env.info.bringUpMs = bringUpMs;
+    emit('ready', `environment "${sc.envName}" ready in ${bringUpMs} ms`, { bringUpMs });
+
+    for (const [i, plan] of iterationsPlan.entries()) {
+      iterationNo = i;
+      const ctx: RunContext = { env, clock, signal, log, emit, runDir };
+      const result = await runIteration(sc, plan, i, ctx, events, setPhase, (p) => {
+        probesNow = p;
+      });
+      iterations.push(result);
+      if (result.error) break;
+      if (i < iterationsPlan.length - 1 && sc.spec.settle > 0) {
+        setPhase('settle', `settling ${sc.spec.settle} ms before the next iteration`);
+        await sleep(sc.spec.settle, undefined, { signal });
+      }
+    }
+    iterationNo = undefined;
+    const failed = iterations.find((it) => it.error);
+    if (failed) error = { code: 'ITERATION_FAILED', message: failed.error as string };
+  } catch (err) {
+    error = toError(err, signal);
+    emit('error', error.message);
+  } finally {
+    clearInterval(statusTimer);
+    iterationNo = undefined;
+    if (env) {
+      setPhase('teardown', 'tearing down');
+      try {
+        await env[Symbol.asyncDispose]();
+      } catch (err) {
+        emit('error', `teardown: ${(err as Error).message}`);
+      }
+    }
+    const leaked = await registry.close();
+    if (leaked.length > 0)
+      emit('leak', `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}`);
+    emit('done', 'torn down: no process of this run is left');
+  }
+
+  const rtos = iterations.map((it) => it.rtoMs);
+  const mttr = computeMttr(rtos);
+  let targets: TargetResult[] = [];
+  let verdict: Verdict = 'error';
+  if (!error) {
+    targets = evaluateTargets(sc.targets, iterations, mttr, {
+      primaryProbe: sc.primaryProbe,
+      expectImpact: sc.spec.expectImpact,
+    });
+    const noImpact = sc.spec.expectImpact && iterations.some((it) => !it.impact);
+    verdict = runVerdict(targets, noImpact);
+    if (noImpact)
+      error = {
+        code: 'NO_IMPACT',
+        message: 'the fault had no observable effect: a fault that did nothing cannot pass',
+      };
+    const bad = targets.find((t) => t.verdict === 'error');
+    if (bad)
+      error = { code: 'NOT_MEASURED', message: `${bad.metric} could not be measured: ${bad.note ?? ''}` };
+  }
+  const primary = sc.probes.find((p) => p.name === sc.primaryProbe);
+  const report: RunReport = {
+    schemaVersion: 1,
+    tool: TOOL,
+    scenario: {
+      name: sc.name,
+      file: sc.file,
+      ...(sc.spec.description ? { description: sc.spec.description } : {}),
+    },
+    environment: { name: sc.envName, provider: 'local', info: env?.info ?? {} },
+    verdict,
+    exitCode: exitCodeFor(verdict),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    wallMs: Math.round(clock.now()),
+    probeIntervalMs: primary?.intervalMs ?? 0,
+    stableForMs: sc.spec.recovery.stableFor,
+    repeat: iterationsPlan.length,
+    iterations,
+    mttr,
+    targets,
+    events,
+    definitions: DEFINITIONS,
+    runDir,
+  };
+  if (error) report.error = error;
+  return report;
+}
+
+function toError(err: unknown, signal: AbortSignal): { code: string; message: string } {
+  if (signal.aborted) {
+    const reason =
+      signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'interrupted');
+    return { code: 'INTERRUPTED', message: `interrupted: ${reason}` };
+  }
+  if (err instanceof HarnessError) return { code: err.code, message: err.message };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function startProbes(
+  sc: LoadedScenario,
+  ctx: RunContext,
+  stack: AsyncDisposableStack,
+): Promise<RunningProbe[]> {
+  const running: RunningProbe[] = [];
+  for (const p of sc.probes) {
+    const impl = builtinProbes[p.kind as keyof typeof builtinProbes] as
+      | { start: (c: RunContext, params: unknown, common: unknown) => Promise<RunningProbe> }
+      | undefined;
+    if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown probe kind "${p.kind}"`);
+    const rp = await impl.start(ctx, p.params, {
+      name: p.name,
+      intervalMs: p.intervalMs,
+      timeoutMs: p.timeoutMs,
+      target: p.target,
+    });
+    stack.use(rp);
+    running.push(rp);
+  }
+  return running;
+}
+
+async function runIteration(
+  sc: LoadedScenario,
+  plan: { name?: string; faults: ResolvedFault[] },
+  index: number,
+  ctx: RunContext,
+  events: readonly RunEvent[],
+  setPhase: (p: string, m: string) => void,
+  exposeProbes: (p: IterationProbes | undefined) => void,
+): Promise<IterationResult> {
+  const { clock, signal, emit } = ctx;
+  const spec = sc.spec;
+  await using stack = new AsyncDisposableStack();
+  const faults: { fault: InjectedFault; kind: string; atMs: number }[] = [];
+  const label = plan.name ? ` (${plan.name})` : '';
+  setPhase(
+    'steady',
+    `iteration ${index + 1}${label}: workload starting, steady state for ${spec.steadyState.duration} ms`,
+  );
+  const startMs = clock.now();
+  const running = await startProbes(sc, ctx, stack);
+  const probes: IterationProbes = { running, startMs };
+  exposeProbes(probes);
+  try {
+    await sleep(spec.steadyState.duration, undefined, { signal });
+    checkSteadyState(sc, running, startMs, clock);
+
+    setPhase('inject', `injecting ${plan.faults.map((f) => f.kind).join(', ')}`);
+    const injectStart = clock.now();
+    let tInjectMs: number | undefined;
+    for (const f of plan.faults) {
+      const wait = injectStart + f.atMs - clock.now();
+      if (wait > 0) await sleep(wait, undefined, { signal });
+      const impl = builtinInjectors[f.kind as keyof typeof builtinInjectors] as
+        | { inject: (c: RunContext, p: unknown, t: unknown) => Promise<InjectedFault> }
+        | undefined;
+      if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown fault kind "${f.kind}"`);
+      let fault: InjectedFault;
+      try {
+        fault = await impl.inject(ctx, f.params, f.target);
+      } catch (err) {
+        throw new HarnessError('INJECTION_FAILED', `${f.kind} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      const at = clock.now();
+      tInjectMs ??= at;
+      faults.push({ fault, kind: f.kind, atMs: at });
+      // Faults are reverted (killed nodes brought back) after the workload and read-back.
+      stack.defer(async () => {
+        emit('revert', `reverting: ${fault.description}`);
+        await fault[Symbol.asyncDispose]();
+      });
+      emit('inject', fault.description, { kind: f.kind, ...fault.details });
+    }
+    const tInject = tInjectMs as number;
+
+    setPhase('recover', 'waiting for recovery');
+    const recovery = await recover(sc, ctx, running, tInject, faults[0]?.fault);
+    emit('recovered', recovery.recoveredAtMs === null ? 'not recovered before the timeout' : 'recovered', {
+      rtoMs: recovery.recoveredAtMs === null ? null : Math.round(recovery.recoveredAtMs - tInject),
+    });
+    if (spec.observe > 0) {
+      setPhase('observe', `observing ${spec.observe} ms after recovery`);
+      await sleep(spec.observe, undefined, { signal });
+    }
+    setPhase('verify', 'stopping the workload and reading back acknowledged writes');
+    const endMs = clock.now();
+    await Promise.all(running.map((p) => p.stop()));
+    return await measureIteration({
+      sc,
+      index,
+      running,
+      startMs,
+      endMs,
+      tInjectMs: tInject,
+      faults,
+      recovery,
+      ctx,
+      events,
+    });
+  } finally {
+    exposeProbes(undefined);
+  }
+}
+
+function checkSteadyState(
+  sc: LoadedScenario,
+  running: readonly RunningProbe[],
+  startMs: number,
+  clock: Clock,
+): void {
+  for (const p of running) {
+    const ops = p.ops().filter((o) => o.startMs >= startMs);
+    const bad = ops.filter((o) => o.outcome !== 'ok');
+    const rate = ops.length ? bad.length / ops.length : 1;
+    if (ops.length === 0 || rate > sc.spec.steadyState.maxErrorRate) {
+      const sample = bad[0]?.error ? `; first error: ${bad[0].error}` : '';
+      throw new HarnessError(
+        'STEADY_STATE_NOT_REACHED',
+        `steady state not reached: probe "${p.name}" had ${bad.length} of ${ops.length} operations fail in ${Math.round(clock.now() - startMs)} ms (allowed error rate ${sc.spec.steadyState.maxErrorRate})${sample}; nothing was injected`,
+      );
+    }
+  }
+}
+
+export interface RecoveryOutcome {
+  recoveredAtMs: number | null;
+  mode: 'automatic' | 'action';
+  action?: string;
+  steps: IterationResult['recovery']['steps'];
+  details?: Record<string, unknown>;
+}
+
+async function recover(
+  sc: LoadedScenario,
+  ctx: RunContext,
+  running: readonly RunningProbe[],
+  tInject: number,
+  fault: InjectedFault | undefined,
+): Promise<RecoveryOutcome> {
+  const { clock, signal } = ctx;
+  const { timeout, stableFor } = sc.spec.recovery;
+  const primary = running.find((p) => p.name === sc.primaryProbe) as RunningProbe;
+  const deadline = tInject + timeout;
+  const out: RecoveryOutcome = { recoveredAtMs: null, mode: sc.spec.recovery.mode, steps: [] };
+  const rtoNow = () =>
+    computeRto(primary.ops(), { tInjectMs: tInject, stableForMs: stableFor, deadlineMs: deadline });
+  // A fault may take effect a little after the injector returns: never conclude "no impact" early.
+  const minWatch = Math.max(sc.spec.observe, stableFor, 3 * primary.intervalMs + primary.timeoutMs);
+
+  if (sc.action) {
+    // The operator acts once the fault is visible (the first failed operation), as in an incident.
+    while (clock.now() < deadline && !rtoNow().impact) await sleep(primary.intervalMs, undefined, { signal });
+    if (rtoNow().impact) {
+      const impl = builtinActions[sc.action.kind as keyof typeof builtinActions] as
+        | {
+            run: (
+              c: RunContext,
+              p: unknown,
+              f: InjectedFault | undefined,
+            ) => Promise<{ steps: RecoveryOutcome['steps']; details?: Record<string, unknown> }>;
+          }
+        | undefined;
+      if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown recovery action "${sc.action.kind}"`);
+      ctx.emit('action', `running recovery action ${sc.action.kind}`);
+      const r = await impl.run(ctx, sc.action.params, fault);
+      out.action = sc.action.kind;
+      out.steps = r.steps;
+      if (r.details) out.details = r.details;
+      for (const s of r.steps)
+        ctx.emit(
+          'step',
+          `${s.name}: ${Math.round(s.endMs - s.startMs)} ms${s.detail ? ` (${s.detail})` : ''}`,
+        );
+    }
+  }
+  if (fault?.ended)
+    await Promise.race([fault.ended, sleep(Math.max(0, deadline - clock.now()), undefined, { signal })]);
+  for (;;) {
+    const now = clock.now();
+    const r = rtoNow();
+    if (
+      r.recoveredAtMs !== null &&
+      now >= r.recoveredAtMs + stableFor &&
+      (r.impact || now >= tInject + minWatch)
+    ) {
+      out.recoveredAtMs = r.recoveredAtMs;
+      return out;
+    }
+    if (now >= deadline + stableFor) return out;
+    await sleep(primary.intervalMs, undefined, { signal });
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { Probe } from '../core/types.js';
+import { runOpenLoop } from './running-open-loop.js';
+
+const params = z.strictObject({
+  endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET'),
+  path: z.string().startsWith('/').default('/'),
+  expectStatus: z.number().int().default(200),
+  body: z.string().optional(),
+});
+
+/** HTTP requests at a fixed rate; a response other than expectStatus is a failure. */
+export const httpProbe: Probe<z.infer<typeof params>> = {
+  params,
+  async start(ctx, p, common) {
+    // The endpoint is resolved per request: the service may move (failover, restart on a new port).
+    return runOpenLoop(ctx, 'http', common, async (signal) => {
+      const svc = await ctx.env.resolve(common.target, signal);
+      const ep = svc.endpoints[p.endpoint];
+      if (!ep) throw new Error(`service "${svc.name}" has no endpoint "${p.endpoint}"`);
+      const res = await fetch(`http://${ep.host}:${ep.port}${p.path}`, {
+        method: p.method,
+        signal,
+        ...(p.body !== undefined ? { body: p.body } : {}),
+      });
+      await res.arrayBuffer();
+      if (res.status !== p.expectStatus) throw new Error(`HTTP ${res.status}, expected ${p.expectStatus}`);
+      return undefined;
+    });
+  },
+};

@@ -1,0 +1,38 @@
+import { connect } from 'node:net';
+import { z } from 'zod';
+import type { Probe } from '../core/types.js';
+import { runOpenLoop } from './running-open-loop.js';
+
+const params = z.strictObject({
+  endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+});
+
+/** TCP connects at a fixed rate: "is anything accepting connections?" */
+export const tcpProbe: Probe<z.infer<typeof params>> = {
+  params,
+  async start(ctx, p, common) {
+    return runOpenLoop(ctx, 'tcp', common, async (signal) => {
+      const svc = await ctx.env.resolve(common.target, signal);
+      const ep = svc.endpoints[p.endpoint];
+      if (!ep) throw new Error(`service "${svc.name}" has no endpoint "${p.endpoint}"`);
+      await new Promise<void>((resolve, reject) => {
+        const s = connect({ host: ep.host, port: ep.port });
+        const onAbort = () => {
+          s.destroy();
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        s.once('connect', () => {
+          signal.removeEventListener('abort', onAbort);
+          s.destroy();
+          resolve();
+        });
+        s.once('error', (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        });
+      });
+      return undefined;
+    });
+  },
+};

@@ -1,0 +1,71 @@
+import 'disposablestack/auto';
+import { HarnessError } from '../../core/errors.js';
+import type { StartedEnvironment, StartedService, TargetSelector } from '../../core/types.js';
+
+/**
+ * A started environment made of services. Disposal runs the registered clean-ups in
+ * reverse order (services last started are stopped first).
+ */
+export class LocalEnvironment implements StartedEnvironment {
+  readonly name: string;
+  readonly runDir: string;
+  readonly workDir: string;
+  readonly info: Record<string, unknown> = {};
+  readonly extensions: Record<string, unknown> = {};
+  readonly #services = new Map<string, StartedService>();
+  readonly #cleanup = new AsyncDisposableStack();
+
+  constructor(opts: { name: string; runDir: string; workDir: string }) {
+    this.name = opts.name;
+    this.runDir = opts.runDir;
+    this.workDir = opts.workDir;
+  }
+
+  get services(): ReadonlyMap<string, StartedService> {
+    return this.#services;
+  }
+
+  /** Register a service; it is disposed with the environment. */
+  add<S extends StartedService & AsyncDisposable>(service: S): S {
+    this.#services.set(service.name, service);
+    this.#cleanup.use(service);
+    return service;
+  }
+
+  /** Run `fn` at disposal (in reverse order of registration). */
+  defer(fn: () => Promise<void> | void): void {
+    this.#cleanup.defer(fn);
+  }
+
+  async resolve(target: TargetSelector, signal?: AbortSignal): Promise<StartedService> {
+    if (target.service !== undefined) {
+      const s = this.#services.get(target.service);
+      if (!s) {
+        throw new HarnessError(
+          'NO_SUCH_SERVICE',
+          `environment "${this.name}" has no service "${target.service}"; it has: ${[...this.#services.keys()].join(', ')}`,
+        );
+      }
+      return s;
+    }
+    if (target.role !== undefined) {
+      const seen: string[] = [];
+      for (const s of this.#services.values()) {
+        const role = await s.role(signal);
+        seen.push(`${s.name}=${role ?? '-'}`);
+        if (role === target.role) return s;
+      }
+      throw new HarnessError(
+        'NO_SUCH_ROLE',
+        `no service of "${this.name}" has role "${target.role}" now (roles: ${seen.join(', ')})`,
+      );
+    }
+    const first = this.#services.values().next();
+    if (first.done) throw new HarnessError('NO_SUCH_SERVICE', `environment "${this.name}" has no services`);
+    return first.value;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#cleanup.disposeAsync();
+  }
+}

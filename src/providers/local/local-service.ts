@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { HarnessError } from '../../core/errors.js';
+import type { EmitEvent, Endpoint, StartedService } from '../../core/types.js';
+import { ManagedProcess, type ProcessSpec } from './managed-process.js';
+import { type ReadyCheck, waitUntilReady } from './readiness.js';
+
+export interface RestartPolicy {
+  policy: 'never' | 'on-failure' | 'always';
+  delayMs: number;
+}
+
+export interface LocalServiceOptions {
+  name: string;
+  process: ProcessSpec;
+  endpoints?: Record<string, Endpoint>;
+  dataPaths?: Record<string, string>;
+  /** A static role, or a function that asks the stack. */
+  role?: string | ((signal?: AbortSignal) => Promise<string | undefined>);
+  ready?: { check: ReadyCheck; timeoutMs: number; intervalMs: number };
+  restart?: RestartPolicy;
+  stopGraceMs?: number;
+  emit?: EmitEvent;
+}
+
+/** Last lines of a log, for error messages about a service that died. */
+export function logTail(file: string, lines = 15): string {
+  try {
+    const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+    return all.slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A service run as a local process. Supervises it like systemd's Restart=: when it dies
+ * unexpectedly and the policy says so, it is started again after `delayMs`. The harness's
+ * own stop() never triggers a restart.
+ */
+export class LocalService implements StartedService, AsyncDisposable {
+  readonly name: string;
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  readonly dataPaths: Readonly<Record<string, string>>;
+  readonly proc: ManagedProcess;
+  readonly #opts: LocalServiceOptions;
+  #intentionalStop = false;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #disposed = false;
+  /** Number of restarts done by the restart policy. */
+  restarts = 0;
+
+  constructor(opts: LocalServiceOptions) {
+    this.#opts = opts;
+    this.name = opts.name;
+    this.endpoints = opts.endpoints ?? {};
+    this.dataPaths = opts.dataPaths ?? {};
+    this.proc = new ManagedProcess(opts.process);
+    this.proc.onExit((info) => this.#onExit(info.code, info.signal));
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (this.#intentionalStop || this.#disposed) return;
+    this.#opts.emit?.('service-exit', `${this.name} exited (${how})`, { service: this.name, code, signal });
+    const r = this.#opts.restart;
+    if (!r || r.policy === 'never' || (r.policy === 'on-failure' && code === 0)) return;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#disposed || this.#intentionalStop || this.proc.running) return;
+      this.restarts++;
+      this.#opts.emit?.(
+        'service-restart',
+        `${this.name} restarted by its restart policy after ${r.delayMs}ms`,
+        {
+          service: this.name,
+        },
+      );
+      try {
+        this.proc.start();
+      } catch {
+        // reported through the next exit
+      }
+    }, r.delayMs);
+  }
+
+  async role(signal?: AbortSignal): Promise<string | undefined> {
+    const r = this.#opts.role;
+    return typeof r === 'function' ? r(signal) : r;
+  }
+
+  pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  running(): boolean {
+    return this.proc.running;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    this.#intentionalStop = false;
+    if (!this.proc.running) this.proc.start();
+    await this.waitReady(signal);
+  }
+
+  async waitReady(signal?: AbortSignal): Promise<void> {
+    const ready = this.#opts.ready;
+    try {
+      if (ready) {
+        await waitUntilReady(`service "${this.name}"`, ready.check, {
+          timeoutMs: ready.timeoutMs,
+          intervalMs: ready.intervalMs,
+          signal,
+          alive: () => this.proc.running,
+        });
+      } else if (!this.proc.running) {
+        throw new HarnessError('PROCESS_EXITED', `service "${this.name}" is not running`);
+      }
+    } catch (err) {
+      if (this.proc.spawnError) throw this.proc.spawnError;
+      const tail = logTail(this.#opts.process.logFile);
+      if (err instanceof HarnessError && tail) {
+        throw new HarnessError(
+          err.code,
+          `${err.message}\nlast lines of ${this.#opts.process.logFile}:\n${tail}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async kill(sig: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.proc.kill(sig);
+  }
+
+  async stop(graceMs = this.#opts.stopGraceMs ?? 5000): Promise<void> {
+    this.#intentionalStop = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    await this.proc.stop(graceMs);
+  }
+
+  async pause(): Promise<void> {
+    this.proc.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.proc.resume();
+  }
+
+  async restart(signal?: AbortSignal): Promise<void> {
+    await this.stop();
+    await this.start(signal);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#disposed = true;
+    await this.stop();
+  }
+}

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HarnessError, ValidationError } from '../core/errors.js';
+import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } from '../core/types.js';
+import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
+import { startYamlEnvironment } from './local/yaml-environment.js';
+
+export async function loadEnvironmentModule(dir: string): Promise<EnvironmentModule> {
+  const file = join(dir, 'environment.ts');
+  const mod = (await import(pathToFileURL(file).href)) as { default?: EnvironmentModule };
+  if (!mod.default || typeof mod.default.start !== 'function') {
+    throw new HarnessError('INVALID_INPUT', `${file} must default-export an environment module with start()`);
+  }
+  return mod.default;
+}
+
+/** Start an environment folder with the local provider. `scenarioFile` is named in option errors. */
+export async function startEnvironment(
+  ctx: EnvironmentStartContext,
+  options: Record<string, unknown> | undefined,
+  scenarioFile: string,
+): Promise<StartedEnvironment> {
+  const kind = environmentKind(ctx.dir);
+  if (kind === 'ts') {
+    const mod = await loadEnvironmentModule(ctx.dir);
+    const opts = mod.options
+      ? parseWithPrefix(mod.options, options ?? {}, scenarioFile)
+      : rejectOptions(options, scenarioFile, ctx.name);
+    return mod.start(ctx, opts);
+  }
+  if (kind === 'yaml') {
+    rejectOptions(options, scenarioFile, ctx.name);
+    const file = join(ctx.dir, 'environment.yaml');
+    return startYamlEnvironment(ctx, loadEnvironmentFile(file), file);
+  }
+  throw new HarnessError('UNKNOWN_ENVIRONMENT', `${ctx.dir} has neither environment.yaml nor environment.ts`);
+}
+
+function parseWithPrefix<T>(schema: Parameters<typeof parseWith<T>>[0], value: unknown, file: string): T {
+  try {
+    return parseWith(schema, value, file);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      throw new ValidationError(
+        file,
+        err.issues.map((i) => ({ ...i, path: `environmentOptions${i.path ? `.${i.path}` : ''}` })),
+      );
+    }
+    throw err;
+  }
+}
+
+function rejectOptions(options: Record<string, unknown> | undefined, file: string, env: string): undefined {
+  if (options && Object.keys(options).length > 0) {
+    throw new ValidationError(file, [
+      { path: 'environmentOptions', message: `environment "${env}" takes no options` },
+    ]);
+  }
+  return undefined;
+}

@@ -1,0 +1,365 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import type { ZodType, z } from 'zod';
+import { builtinActions } from '../actions/index.js';
+import { formatPath, HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { MetricUnit } from '../core/report-model.js';
+import type { TargetSelector } from '../core/types.js';
+import { builtinInjectors } from '../injectors/index.js';
+import { builtinProbes } from '../probes/index.js';
+import { parseDuration } from './duration.js';
+import {
+  type EnvironmentFileSpec,
+  environmentFile,
+  type FaultEntry,
+  type ScenarioSpec,
+  scenario as scenarioSchema,
+  type TargetSpec,
+  targetsFile,
+} from './schema.js';
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+export interface ResolvedProbe {
+  name: string;
+  kind: string;
+  intervalMs: number;
+  timeoutMs: number;
+  target: TargetSelector;
+  params: unknown;
+}
+
+export interface ResolvedFault {
+  kind: string;
+  atMs: number;
+  target: TargetSelector;
+  params: unknown;
+}
+
+export interface ResolvedTarget {
+  metric: string;
+  unit: MetricUnit;
+  bound: number;
+  boundText: string;
+  phase?: 'steady' | 'fault' | 'recovered';
+  probe?: string;
+  source: string;
+}
+
+export interface LoadedScenario {
+  name: string;
+  file: string;
+  spec: ScenarioSpec;
+  envName: string;
+  envDir: string;
+  probes: ResolvedProbe[];
+  primaryProbe: string;
+  /** Faults of each iteration. */
+  iterations: { name?: string; faults: ResolvedFault[] }[];
+  action?: { kind: string; params: unknown };
+  targets: ResolvedTarget[];
+}
+
+/** Parse YAML; syntax errors become a ValidationError with the line. */
+export function readYaml(file: string): unknown {
+  if (!existsSync(file)) throw new HarnessError('FILE_NOT_FOUND', `${file} does not exist`);
+  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ValidationError(
+      file,
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  return doc.toJS();
+}
+
+function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: formatPath([...prefix, ...(i.path as (string | number)[])]),
+    message: i.message,
+  }));
+}
+
+export function parseWith<T>(schema: ZodType<T>, value: unknown, file: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ValidationError(file, zodIssues(r.error));
+  return r.data;
+}
+
+const TIME_METRICS = new Set(['rto', 'mttr', 'rpo', 'mttd', 'recovery-time']);
+const COUNT_METRICS = new Set(['lost-writes', 'lost-writes-after-fault', 'failed-ops']);
+
+export function metricUnit(metric: string): MetricUnit {
+  if (TIME_METRICS.has(metric) || metric.startsWith('latency-')) return 'ms';
+  if (metric === 'error-rate') return 'ratio';
+  if (COUNT_METRICS.has(metric)) return 'count';
+  return 'count';
+}
+
+function parseBound(t: TargetSpec): { bound: number } | { error: string } {
+  const unit = metricUnit(t.metric);
+  if (unit === 'ms') {
+    const ms = parseDuration(t.max);
+    return ms === undefined
+      ? { error: `expected a duration such as "5m" or "200ms" for ${t.metric}` }
+      : { bound: ms };
+  }
+  if (unit === 'ratio') {
+    if (typeof t.max === 'string') {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(t.max);
+      if (m) return { bound: Number(m[1]) / 100 };
+      return { error: 'expected a fraction between 0 and 1 or a percentage such as "1%"' };
+    }
+    return t.max >= 0 && t.max <= 1 ? { bound: t.max } : { error: 'expected a fraction between 0 and 1' };
+  }
+  if (typeof t.max === 'number' && t.max >= 0) return { bound: t.max };
+  return { error: `expected a non-negative number for ${t.metric}` };
+}
+
+function resolveTargets(specs: readonly TargetSpec[], file: string, at: string, issues: ValidationIssue[]) {
+  const out: ResolvedTarget[] = [];
+  specs.forEach((t, i) => {
+    const b = parseBound(t);
+    if ('error' in b) {
+      issues.push({ path: `${at}[${i}].max`, message: `${b.error}, got ${JSON.stringify(t.max)}` });
+      return;
+    }
+    const r: ResolvedTarget = {
+      metric: t.metric,
+      unit: metricUnit(t.metric),
+      bound: b.bound,
+      boundText: String(t.max),
+      source: t.source,
+    };
+    if (t.phase) r.phase = t.phase;
+    if (t.probe) r.probe = t.probe;
+    out.push(r);
+  });
+  void file;
+  return out;
+}
+
+/** Kind-specific fields: `duration: 5s` fills `durationMs` when the kind's schema has it. */
+function normalizeParams(schema: ZodType, raw: Record<string, unknown>): Record<string, unknown> {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(k in shape) && `${k}Ms` in shape) {
+      const ms = parseDuration(v);
+      out[`${k}Ms`] = ms ?? v;
+    } else if (k.endsWith('Ms') && typeof v === 'string' && parseDuration(v) !== undefined) {
+      out[k] = parseDuration(v);
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function validateKind(
+  registry: Record<string, { params: ZodType }>,
+  what: string,
+  entry: { kind: string } & Record<string, unknown>,
+  common: readonly string[],
+  at: string,
+  issues: ValidationIssue[],
+): unknown {
+  const impl = registry[entry.kind];
+  if (!impl) {
+    const known = Object.keys(registry).sort().join(', ') || '(none registered)';
+    issues.push({
+      path: `${at}.kind`,
+      message: `unknown ${what} kind "${entry.kind}"; expected one of: ${known}`,
+    });
+    return undefined;
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) if (!common.includes(k)) raw[k] = v;
+  const params = normalizeParams(impl.params, raw);
+  const shape = (impl.params as unknown as { shape?: Record<string, unknown> }).shape;
+  if (shape) {
+    for (const k of Object.keys(params)) {
+      if (!(k in shape)) {
+        const fields = Object.keys(shape).join(', ') || '(none)';
+        issues.push({
+          path: `${at}.${k}`,
+          message: `unknown field for kind "${entry.kind}"; its fields are: ${fields}`,
+        });
+      }
+    }
+  }
+  const r = impl.params.safeParse(params);
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      issues.push({
+        path: `${at}${i.path.length ? `.${formatPath(i.path as (string | number)[])}` : ''}`,
+        message: i.message,
+      });
+    }
+    return undefined;
+  }
+  return r.data;
+}
+
+/** environments/<name>, or a path (relative to the scenario file) to an environment folder. */
+export function resolveEnvironmentDir(ref: string, relativeTo: string): string {
+  if (ref.includes('/') || ref.startsWith('.')) return isAbsolute(ref) ? ref : resolve(relativeTo, ref);
+  return join(PROJECT_ROOT, 'environments', ref);
+}
+
+export function environmentKind(dir: string): 'yaml' | 'ts' | undefined {
+  if (existsSync(join(dir, 'environment.ts'))) return 'ts';
+  if (existsSync(join(dir, 'environment.yaml'))) return 'yaml';
+  return undefined;
+}
+
+/** A scenario name (scenarios/<name>.yaml) or a path to a YAML file. */
+export function resolveScenarioFile(ref: string): string {
+  if (ref.endsWith('.yaml') || ref.endsWith('.yml') || ref.includes('/')) {
+    const p = resolve(ref);
+    if (!existsSync(p)) throw new HarnessError('FILE_NOT_FOUND', `scenario file ${p} does not exist`);
+    return p;
+  }
+  const p = join(PROJECT_ROOT, 'scenarios', `${ref}.yaml`);
+  if (!existsSync(p)) {
+    throw new HarnessError(
+      'UNKNOWN_SCENARIO',
+      `no scenario named "${ref}" (looked for ${p}); \`npm run scenario list\` shows the scenarios`,
+    );
+  }
+  return p;
+}
+
+export function loadTargetsFile(file: string): ResolvedTarget[] {
+  if (!existsSync(file)) return [];
+  const spec = parseWith(targetsFile, readYaml(file) ?? { targets: [] }, file);
+  const issues: ValidationIssue[] = [];
+  const out = resolveTargets(spec.targets, file, 'targets', issues);
+  if (issues.length) throw new ValidationError(file, issues);
+  return out;
+}
+
+export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
+  return parseWith(environmentFile, readYaml(file), file);
+}
+
+const PROBE_COMMON = ['name', 'kind', 'interval', 'rate', 'timeout', 'target'];
+const FAULT_COMMON = ['kind', 'target', 'at'];
+
+export function loadScenario(ref: string): LoadedScenario {
+  const file = resolveScenarioFile(ref);
+  const spec = parseWith(scenarioSchema, readYaml(file), file);
+  const issues: ValidationIssue[] = [];
+
+  const envDir = resolveEnvironmentDir(spec.environment, dirname(file));
+  const envName = basename(envDir);
+  if (!existsSync(envDir) || !statSync(envDir).isDirectory() || !environmentKind(envDir)) {
+    issues.push({
+      path: 'environment',
+      message: `no environment "${spec.environment}": expected ${envDir}/environment.yaml or environment.ts`,
+    });
+  }
+
+  const probes: ResolvedProbe[] = [];
+  const names = new Set<string>();
+  spec.probes.forEach((p, i) => {
+    if (names.has(p.name))
+      issues.push({ path: `probes[${i}].name`, message: `duplicate probe name "${p.name}"` });
+    names.add(p.name);
+    if (p.interval !== undefined && p.rate !== undefined) {
+      issues.push({ path: `probes[${i}].rate`, message: 'give either "interval" or "rate", not both' });
+    }
+    const params = validateKind(builtinProbes, 'probe', p, PROBE_COMMON, `probes[${i}]`, issues);
+    const intervalMs = p.interval ?? (p.rate ? 1000 / p.rate : 100);
+    probes.push({
+      name: p.name,
+      kind: p.kind,
+      intervalMs,
+      timeoutMs: p.timeout ?? 1000,
+      target: p.target ?? {},
+      params,
+    });
+  });
+  const primaryProbe = spec.primaryProbe ?? spec.probes[0]?.name ?? '';
+  if (spec.primaryProbe && !names.has(spec.primaryProbe)) {
+    issues.push({ path: 'primaryProbe', message: `no probe named "${spec.primaryProbe}"` });
+  }
+
+  const resolveFaults = (faults: readonly FaultEntry[], at: string): ResolvedFault[] =>
+    faults.map((f, i) => ({
+      kind: f.kind,
+      atMs: f.at ?? 0,
+      target: f.target ?? {},
+      params: validateKind(builtinInjectors, 'fault', f, FAULT_COMMON, `${at}[${i}]`, issues),
+    }));
+
+  let iterations: LoadedScenario['iterations'];
+  if (spec.iterations && spec.faults) {
+    issues.push({
+      path: 'iterations',
+      message: 'give either "faults" (with "repeat") or "iterations", not both',
+    });
+    iterations = [];
+  } else if (spec.iterations) {
+    if (spec.repeat !== 1)
+      issues.push({ path: 'repeat', message: '"repeat" does not apply with "iterations"' });
+    iterations = spec.iterations.map((it, i) => {
+      const r: { name?: string; faults: ResolvedFault[] } = {
+        faults: resolveFaults(it.faults, `iterations[${i}].faults`),
+      };
+      if (it.name) r.name = it.name;
+      return r;
+    });
+  } else if (spec.faults && spec.faults.length > 0) {
+    const faults = resolveFaults(spec.faults, 'faults');
+    iterations = Array.from({ length: spec.repeat }, () => ({ faults }));
+  } else {
+    issues.push({ path: 'faults', message: 'expected at least one fault (or "iterations")' });
+    iterations = [];
+  }
+
+  let action: LoadedScenario['action'];
+  if (spec.recovery.action) {
+    const params = validateKind(
+      builtinActions,
+      'recovery action',
+      spec.recovery.action,
+      ['kind'],
+      'recovery.action',
+      issues,
+    );
+    action = { kind: spec.recovery.action.kind, params };
+  }
+
+  const scenarioTargets = resolveTargets(spec.targets ?? [], file, 'targets', issues);
+  for (const [i, t] of scenarioTargets.entries()) {
+    if (t.probe && !names.has(t.probe))
+      issues.push({ path: `targets[${i}].probe`, message: `no probe named "${t.probe}"` });
+  }
+  if (issues.length) throw new ValidationError(file, issues);
+
+  const envTargets = loadTargetsFile(join(envDir, 'targets.yaml'));
+  const key = (t: ResolvedTarget) => `${t.metric}|${t.phase ?? ''}|${t.probe ?? ''}`;
+  const overridden = new Set(scenarioTargets.map(key));
+  const targets = [...envTargets.filter((t) => !overridden.has(key(t))), ...scenarioTargets];
+  if (targets.length === 0) {
+    throw new ValidationError(file, [
+      { path: 'targets', message: `no targets: add some here or in ${join(envDir, 'targets.yaml')}` },
+    ]);
+  }
+
+  const loaded: LoadedScenario = {
+    name: basename(file, extname(file)),
+    file,
+    spec,
+    envName,
+    envDir,
+    probes,
+    primaryProbe,
+    iterations,
+    targets,
+  };
+  if (action) loaded.action = action;
+  return loaded;
+}

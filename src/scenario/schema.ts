@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from './duration.js';
+
+/** "30s" | 30000 → 30000. The JSON Schema shows the input form. */
+export const duration = z
+  .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const targetSelector = z
+  .strictObject({
+    service: z.string().min(1).optional().describe('a service name'),
+    role: z.string().min(1).optional().describe('a role resolved when the fault acts, e.g. primary'),
+  })
+  .refine((t) => (t.service === undefined) !== (t.role === undefined), {
+    error: 'expected exactly one of "service" or "role"',
+  });
+
+export const PHASE_NAMES = ['steady', 'fault', 'recovered'] as const;
+
+const BASE_METRICS = [
+  'rto',
+  'mttr',
+  'rpo',
+  'lost-writes',
+  'lost-writes-after-fault',
+  'error-rate',
+  'failed-ops',
+  'latency-p50',
+  'latency-p95',
+  'latency-p99',
+  'latency-max',
+  'mttd',
+  'recovery-time',
+] as const;
+
+export const metricName = z.union([
+  z.enum(BASE_METRICS),
+  z
+    .string()
+    .regex(/^series-(p95|max):[A-Za-z0-9_]+$/, { error: 'expected series-p95:<name> or series-max:<name>' }),
+]);
+
+export const target = z.strictObject({
+  metric: metricName.describe(`one of ${BASE_METRICS.join(', ')}, series-p95:<name>, series-max:<name>`),
+  max: z
+    .union([z.number(), z.string()])
+    .describe('the bound: a duration for time metrics, a count, or a ratio / "1%"'),
+  phase: z.enum(PHASE_NAMES).optional(),
+  probe: z.string().optional(),
+  source: z.string().min(1).describe('where the target is documented'),
+});
+
+export const targetsFile = z.strictObject({ targets: z.array(target) });
+
+/** Fields common to every probe; the rest are validated by the probe kind's own schema. */
+export const probeEntry = z.looseObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' }),
+  kind: z.string().min(1),
+  interval: duration.optional().describe('time between operations (open loop)'),
+  rate: z.number().positive().optional().describe('operations per second (alternative to interval)'),
+  timeout: duration.optional().describe('per-operation timeout; a timed-out op is "unknown"'),
+  target: targetSelector.optional(),
+});
+
+/** Fields common to every fault; the rest are validated by the injector kind's own schema. */
+export const faultEntry = z.looseObject({
+  kind: z.string().min(1),
+  target: targetSelector.optional(),
+  at: duration.optional().describe('offset after the steady state'),
+});
+
+export const actionEntry = z.looseObject({ kind: z.string().min(1) });
+
+export const scenario = z.strictObject({
+  description: z.string().optional(),
+  environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
+  environmentOptions: z.record(z.string(), z.unknown()).optional(),
+  probes: z.array(probeEntry).min(1, { error: 'expected at least one probe' }),
+  primaryProbe: z.string().optional().describe('the probe whose operations define RTO (default: the first)'),
+  steadyState: z
+    .strictObject({
+      duration: duration.default(2000),
+      maxErrorRate: z.number().min(0).max(1).default(0),
+    })
+    .default({ duration: 2000, maxErrorRate: 0 }),
+  faults: z.array(faultEntry).optional(),
+  iterations: z
+    .array(z.strictObject({ name: z.string().optional(), faults: z.array(faultEntry).min(1) }))
+    .min(1)
+    .optional()
+    .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
+  recovery: z
+    .strictObject({
+      mode: z.enum(['automatic', 'action']).default('automatic'),
+      action: actionEntry.optional(),
+      timeout: duration.default(60_000),
+      stableFor: duration.default(1000),
+    })
+    .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
+      error: 'mode "action" needs an "action", and an "action" needs mode "action"',
+    })
+    .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
+  observe: duration.default(1000).describe('keep the workload running this long after recovery'),
+  settle: duration.default(1000).describe('pause between iterations'),
+  repeat: z.number().int().min(1).max(1000).default(1),
+  expectImpact: z.boolean().default(true),
+  targets: z.array(target).optional(),
+});
+
+const portName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a port name like "http"' });
+
+export const readiness = z
+  .strictObject({
+    http: z
+      .strictObject({ port: portName, path: z.string().default('/'), status: z.number().int().default(200) })
+      .optional(),
+    tcp: z.strictObject({ port: portName }).optional(),
+    command: z.array(z.string()).min(1).optional(),
+    timeout: duration.default(30_000),
+    interval: duration.default(100),
+  })
+  .refine((r) => [r.http, r.tcp, r.command].filter(Boolean).length === 1, {
+    error: 'expected exactly one of "http", "tcp" or "command"',
+  });
+
+export const serviceSpec = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  ports: z.array(portName).default([]),
+  user: z.string().optional().describe('run as this user when the harness runs as root'),
+  role: z.string().optional(),
+  dataPaths: z.record(z.string(), z.string()).default({}),
+  ready: readiness.optional(),
+  restart: z
+    .strictObject({
+      policy: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
+      delay: duration.default(1000),
+    })
+    .optional(),
+  stopGrace: duration.default(5000),
+});
+
+export const environmentFile = z.strictObject({
+  description: z.string().optional(),
+  services: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSpec)
+    .refine((s) => Object.keys(s).length > 0, {
+      error: 'expected at least one service',
+    }),
+});
+
+export type ScenarioSpec = z.infer<typeof scenario>;
+export type FaultEntry = z.infer<typeof faultEntry>;
+export type ProbeEntry = z.infer<typeof probeEntry>;
+export type TargetSpec = z.infer<typeof target>;
+export type ServiceSpec = z.infer<typeof serviceSpec>;
+export type EnvironmentFileSpec = z.infer<typeof environmentFile>;
