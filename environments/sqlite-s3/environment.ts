@@ -1,0 +1,164 @@
+// SQLite trade store whose database is snapshotted to S3 every `backupIntervalMs`
+// (claims row 5: "SQLite replicated continuously to S3, RPO < 1 h, RTO < 5 min").
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import {
+  type S3Location,
+  SQLITE_S3_EXTENSION,
+  type SqliteS3Extension,
+  s3ClientFor,
+} from '../../src/actions/restore-from-s3.js';
+import { HarnessError } from '../../src/core/errors.js';
+import type {
+  EnvironmentModule,
+  EnvironmentStartContext,
+  StartedEnvironment,
+  StartedService,
+  TargetSelector,
+} from '../../src/core/types.js';
+import { ManagedProcess } from '../../src/providers/local/managed-process.js';
+import { InProcessS3, TradeStoreService } from './services.js';
+
+export const sqliteS3Options = z
+  .object({
+    /** How often the backup agent snapshots the database to S3; 0 disables backups. */
+    backupIntervalMs: z.number().int().min(0).default(1000),
+    /** Page cache of the service in KiB; keep it below the database size (see README). */
+    cacheKiB: z.number().int().min(8).default(64),
+    readyTimeoutMs: z.number().int().positive().default(15_000),
+    s3: z
+      .object({
+        /** An existing S3/MinIO endpoint; absent: s3rver runs in the harness with its data in runDir. */
+        endpoint: z.url().optional(),
+        bucket: z.string().min(3).max(63).default('trade-backups'),
+        prefix: z.string().default('trade-store/'),
+        region: z.string().default('us-east-1'),
+        accessKeyId: z.string().default('S3RVER'),
+        secretAccessKey: z.string().default('S3RVER'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SqliteS3Options = z.infer<typeof sqliteS3Options>;
+
+const SERVICE = 'trade-store';
+
+async function ensureBucket(loc: S3Location, signal: AbortSignal): Promise<void> {
+  const s3 = s3ClientFor(loc);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal });
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
+      throw new HarnessError('NOT_READY', `S3 bucket ${loc.bucket} at ${loc.endpoint} could not be created`, {
+        cause: err,
+      });
+    }
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Promise<StartedEnvironment> {
+  const t0 = ctx.clock.now();
+  const services = new Map<string, StartedService>();
+  const cleanup: (() => Promise<void>)[] = [];
+  const disposeAll = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+    cleanup.length = 0;
+  };
+  try {
+    let s3: InProcessS3 | undefined;
+    let endpoint = options.s3.endpoint;
+    if (!endpoint) {
+      const dir = join(ctx.runDir, 's3');
+      mkdirSync(dir, { recursive: true });
+      s3 = await InProcessS3.start('s3', await ctx.freePort(), dir);
+      cleanup.push(() => s3!.stop());
+      services.set(s3.name, s3);
+      endpoint = s3.url;
+    }
+    const loc: S3Location = { ...options.s3, endpoint };
+    await ensureBucket(loc, AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]));
+
+    const dataDir = join(ctx.workDir, SERVICE);
+    mkdirSync(dataDir, { recursive: true });
+    const dbPath = join(dataDir, 'trades.db');
+    const port = await ctx.freePort();
+    const proc = new ManagedProcess({
+      name: SERVICE,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ctx.dir, 'trade-store.ts')],
+      cwd: ctx.dir,
+      env: {
+        TRADE_DB: dbPath,
+        TRADE_PORT: String(port),
+        TRADE_CACHE_KIB: String(options.cacheKiB),
+        BACKUP_INTERVAL_MS: String(options.backupIntervalMs),
+        S3_ENDPOINT: loc.endpoint,
+        S3_BUCKET: loc.bucket,
+        S3_PREFIX: loc.prefix,
+        S3_REGION: loc.region,
+        S3_ACCESS_KEY_ID: loc.accessKeyId,
+        S3_SECRET_ACCESS_KEY: loc.secretAccessKey,
+      },
+      logFile: join(ctx.runDir, `${SERVICE}.log`),
+      runId: ctx.runId,
+    });
+    const store = new TradeStoreService(
+      SERVICE,
+      proc,
+      { host: '127.0.0.1', port },
+      dbPath,
+      options.readyTimeoutMs,
+    );
+    cleanup.push(() => store.stop());
+    services.set(SERVICE, store);
+    await store.start(ctx.signal);
+    const bringUpMs = ctx.clock.now() - t0;
+    ctx.log(`sqlite-s3 up in ${Math.round(bringUpMs)}ms: ${store.baseUrl}, S3 ${loc.endpoint}/${loc.bucket}`);
+
+    const extension: SqliteS3Extension = {
+      service: SERVICE,
+      s3: loc,
+      backupIntervalMs: options.backupIntervalMs,
+    };
+    return {
+      name: ctx.name,
+      runDir: ctx.runDir,
+      workDir: ctx.workDir,
+      services,
+      info: { bringUpMs, dbPath, s3Endpoint: loc.endpoint, s3DataDir: s3?.dataPaths.data, ...options },
+      extensions: { [SQLITE_S3_EXTENSION]: extension },
+      async resolve(target: TargetSelector): Promise<StartedService> {
+        if (target.service !== undefined) {
+          const svc = services.get(target.service);
+          if (!svc) throw new HarnessError('NO_SUCH_SERVICE', `sqlite-s3 has no service "${target.service}"`);
+          return svc;
+        }
+        if (target.role !== undefined) {
+          for (const svc of services.values()) if ((await svc.role()) === target.role) return svc;
+          throw new HarnessError('NO_SUCH_ROLE', `no sqlite-s3 service has role "${target.role}"`);
+        }
+        return store;
+      },
+      // Service first: its backup agent may be uploading to s3rver.
+      [Symbol.asyncDispose]: disposeAll,
+    };
+  } catch (err) {
+    await disposeAll();
+    throw err;
+  }
+}
+
+const environment: EnvironmentModule<SqliteS3Options> = {
+  description:
+    'SQLite trade store (WAL) with a backup agent that snapshots the database to S3 (s3rver by default)',
+  options: sqliteS3Options,
+  start,
+};
+export default environment;

@@ -1,0 +1,166 @@
+// StartedService implementations for this environment: the trade-store process and the
+// S3 server that runs inside the harness process.
+import { setTimeout as sleep } from 'node:timers/promises';
+import S3rver from 's3rver';
+import { HarnessError } from '../../src/core/errors.js';
+import type { Endpoint, StartedService } from '../../src/core/types.js';
+import type { ManagedProcess } from '../../src/providers/local/managed-process.js';
+
+/** Polls `url` until it answers 200; bounded by timeoutMs and signal; fails fast if the process exits. */
+export async function waitHttpOk(
+  url: string,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined; exited?: () => boolean; what: string },
+): Promise<void> {
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  let last = 'no answer';
+  while (!signal.aborted) {
+    if (opts.exited?.()) throw new HarnessError('PROCESS_EXITED', `${opts.what} exited before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(50, undefined, { signal }).catch(() => undefined);
+  }
+  if (opts.signal?.aborted) throw new HarnessError('INTERRUPTED', `${opts.what}: wait for ${url} aborted`);
+  throw new HarnessError(
+    'NOT_READY',
+    `${opts.what}: ${url} not ready after ${opts.timeoutMs}ms (last: ${last})`,
+  );
+}
+
+export class TradeStoreService implements StartedService {
+  readonly name: string;
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  readonly dataPaths: Readonly<Record<string, string>>;
+  readonly #proc: ManagedProcess;
+  readonly #readyTimeoutMs: number;
+
+  constructor(name: string, proc: ManagedProcess, http: Endpoint, dbPath: string, readyTimeoutMs: number) {
+    this.name = name;
+    this.#proc = proc;
+    this.endpoints = { http };
+    this.dataPaths = { db: dbPath };
+    this.#readyTimeoutMs = readyTimeoutMs;
+  }
+
+  get baseUrl(): string {
+    const { host, port } = this.endpoints.http!;
+    return `http://${host}:${port}`;
+  }
+
+  async role(): Promise<string | undefined> {
+    return 'primary';
+  }
+  pid(): number | undefined {
+    return this.#proc.pid;
+  }
+  running(): boolean {
+    return this.#proc.running;
+  }
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.#proc.kill(signal);
+  }
+  async stop(graceMs = 5000): Promise<void> {
+    await this.#proc.stop(graceMs);
+  }
+  async pause(): Promise<void> {
+    this.#proc.pause();
+  }
+  async resume(): Promise<void> {
+    this.#proc.resume();
+  }
+  async start(signal?: AbortSignal): Promise<void> {
+    this.#proc.start();
+    try {
+      await this.waitReady(signal);
+    } catch (err) {
+      await this.#proc.stop(2000);
+      throw err;
+    }
+  }
+  async restart(signal?: AbortSignal): Promise<void> {
+    await this.stop();
+    await this.start(signal);
+  }
+  /** Ready = listening. The database may still be broken: /health tells that, not readiness. */
+  async waitReady(signal?: AbortSignal): Promise<void> {
+    await waitHttpOk(`${this.baseUrl}/ready`, {
+      timeoutMs: this.#readyTimeoutMs,
+      signal,
+      exited: () => !this.#proc.running,
+      what: this.name,
+    });
+  }
+}
+
+/**
+ * s3rver in the harness process. It has no pid of its own, so process signals are refused;
+ * stop/kill close the listener (S3 down), start listens again on the same port.
+ */
+export class InProcessS3 implements StartedService {
+  readonly name: string;
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  readonly dataPaths: Readonly<Record<string, string>>;
+  #server: S3rver | undefined;
+
+  private constructor(name: string, port: number, directory: string) {
+    this.name = name;
+    this.endpoints = { http: { host: '127.0.0.1', port } };
+    this.dataPaths = { data: directory };
+  }
+
+  static async start(name: string, port: number, directory: string): Promise<InProcessS3> {
+    const s3 = new InProcessS3(name, port, directory);
+    await s3.start();
+    return s3;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.endpoints.http!.port}`;
+  }
+
+  async role(): Promise<string | undefined> {
+    return 'backup-store';
+  }
+  pid(): number | undefined {
+    return undefined;
+  }
+  running(): boolean {
+    return this.#server !== undefined;
+  }
+  async kill(): Promise<void> {
+    await this.stop();
+  }
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    await server?.close();
+  }
+  async pause(): Promise<void> {
+    throw new HarnessError('INJECTION_FAILED', `${this.name} runs inside the harness and cannot be paused`);
+  }
+  async resume(): Promise<void> {}
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: this.endpoints.http!.port,
+      silent: true,
+      directory: this.dataPaths.data!,
+    });
+    await server.run();
+    this.#server = server;
+  }
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+  async waitReady(): Promise<void> {
+    if (!this.#server) throw new HarnessError('NOT_READY', `${this.name} is stopped`);
+  }
+}

@@ -1,0 +1,229 @@
+// Recovery for a damaged SQLite file: wait until the damage is detectable, stop the service,
+// fetch the newest backup from S3 that passes integrity_check, put it in place, start again.
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { HarnessError } from '../core/errors.js';
+import type { RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
+import { checkSqliteFile } from '../probes/sqlite-integrity.js';
+
+export interface S3Location {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What an environment offers this action under `extensions[SQLITE_S3_EXTENSION]`. */
+export interface SqliteS3Extension {
+  service: string;
+  s3: S3Location;
+  backupIntervalMs: number;
+}
+export const SQLITE_S3_EXTENSION = 'sqliteS3';
+
+export function s3ClientFor(loc: S3Location): S3Client {
+  return new S3Client({
+    endpoint: loc.endpoint,
+    region: loc.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: loc.accessKeyId, secretAccessKey: loc.secretAccessKey },
+    // The default checksum mode sends aws-chunked bodies that s3rver stores verbatim.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+  });
+}
+
+export const restoreFromS3Params = z
+  .object({
+    /** Service to restore; default: the one the environment names in its extension. */
+    service: z.string().optional(),
+    path: z.string().default('db'),
+    /** Restore only once a quick_check of the file fails, as an operator would (RTO includes detection). */
+    waitForDetection: z.boolean().default(true),
+    detectIntervalMs: z.number().int().positive().default(250),
+    detectTimeoutMs: z.number().int().positive().default(60_000),
+    /** When the damage is never detected: restore anyway (recorded), or fail the action. */
+    onUndetected: z.enum(['restore', 'fail']).default('restore'),
+    /** Newest backups tried before giving up. */
+    maxCandidates: z.number().int().positive().default(20),
+    s3TimeoutMs: z.number().int().positive().default(10_000),
+    stopGraceMs: z.number().int().positive().default(5000),
+    healthTimeoutMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+export type RestoreFromS3Params = z.infer<typeof restoreFromS3Params>;
+
+function s3Error(what: string, loc: S3Location, err: unknown): HarnessError {
+  const e = err as { name?: string; code?: string; message?: string };
+  const why = e.code ?? e.name ?? 'error';
+  return new HarnessError(
+    'RECOVERY_FAILED',
+    `restore-from-s3: ${what} at ${loc.endpoint}/${loc.bucket}/${loc.prefix} failed: ${why}: ${e.message ?? String(err)}`,
+    { cause: err },
+  );
+}
+
+async function listBackups(s3: S3Client, loc: S3Location, timeoutMs: number, signal: AbortSignal) {
+  const keys: { key: string; size: number }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }),
+      { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) },
+    );
+    for (const o of page.Contents ?? []) if (o.Key) keys.push({ key: o.Key, size: o.Size ?? 0 });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  // Keys start with the snapshot's ISO time, so the lexical order is the age order.
+  return keys.sort((a, b) => (a.key < b.key ? 1 : -1));
+}
+
+async function waitHealthy(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const all = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  let last = 'no answer';
+  while (!all.aborted) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.any([all, AbortSignal.timeout(2000)]) });
+      last = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+      if (res.status === 200) return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(50, undefined, { signal: all }).catch(() => undefined);
+  }
+  throw new HarnessError(
+    'RECOVERY_FAILED',
+    `restore-from-s3: ${url} not healthy after ${timeoutMs}ms (last: ${last})`,
+  );
+}
+
+export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
+  params: restoreFromS3Params,
+  async run(ctx: RunContext, params: RestoreFromS3Params): Promise<RecoveryResult> {
+    const ext = ctx.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension | undefined;
+    if (!ext) {
+      throw new HarnessError(
+        'RECOVERY_FAILED',
+        `restore-from-s3: environment ${ctx.env.name} offers no S3 backups`,
+      );
+    }
+    const service = await ctx.env.resolve({ service: params.service ?? ext.service }, ctx.signal);
+    const file = service.dataPaths[params.path];
+    if (file === undefined) {
+      throw new HarnessError(
+        'RECOVERY_FAILED',
+        `restore-from-s3: ${service.name} has no data path "${params.path}"`,
+      );
+    }
+    const steps: RecoveryStep[] = [];
+    const step = async <T>(name: string, fn: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
+      const startMs = ctx.clock.now();
+      const r = await fn();
+      const s: RecoveryStep = { name, startMs, endMs: ctx.clock.now() };
+      const d = detail?.(r);
+      if (d !== undefined) s.detail = d;
+      steps.push(s);
+      return r;
+    };
+    const details: Record<string, unknown> = { file, bucket: ext.s3.bucket, prefix: ext.s3.prefix };
+
+    if (params.waitForDetection) {
+      const found = await step(
+        'detect',
+        async () => {
+          const deadline = ctx.clock.now() + params.detectTimeoutMs;
+          for (;;) {
+            const res = checkSqliteFile(file, 'quick');
+            if (!res.ok) return res.error;
+            if (ctx.clock.now() >= deadline) return undefined;
+            await sleep(params.detectIntervalMs, undefined, { signal: ctx.signal });
+          }
+        },
+        (e) => e ?? `no damage found within ${params.detectTimeoutMs}ms`,
+      );
+      details.detected = found !== undefined;
+      if (found === undefined) {
+        ctx.emit('undetected', `restore-from-s3: ${file} passed quick_check for ${params.detectTimeoutMs}ms`);
+        if (params.onUndetected === 'fail') {
+          throw new HarnessError(
+            'RECOVERY_FAILED',
+            `restore-from-s3: no damage to ${file} detected within ${params.detectTimeoutMs}ms; nothing restored`,
+          );
+        }
+      }
+    }
+
+    await step('stop-service', () => service.stop(params.stopGraceMs));
+    const s3 = s3ClientFor(ext.s3);
+    const candidate = `${file}.restore-candidate`;
+    try {
+      const keys = await step(
+        'list-backups',
+        () =>
+          listBackups(s3, ext.s3, params.s3TimeoutMs, ctx.signal).catch((e) =>
+            Promise.reject(s3Error('listing backups', ext.s3, e)),
+          ),
+        (k) => `${k.length} backup(s)`,
+      );
+      if (keys.length === 0) {
+        throw new HarnessError(
+          'RECOVERY_FAILED',
+          `restore-from-s3: no backup to restore: s3://${ext.s3.bucket}/${ext.s3.prefix} is empty`,
+        );
+      }
+      const skipped: { key: string; error: string }[] = [];
+      const chosen = await step(
+        'fetch-and-verify',
+        async () => {
+          for (const { key } of keys.slice(0, params.maxCandidates)) {
+            let body: Uint8Array;
+            try {
+              const obj = await s3.send(new GetObjectCommand({ Bucket: ext.s3.bucket, Key: key }), {
+                abortSignal: AbortSignal.any([ctx.signal, AbortSignal.timeout(params.s3TimeoutMs)]),
+              });
+              body = await obj.Body!.transformToByteArray();
+            } catch (e) {
+              throw s3Error(`fetching ${key}`, ext.s3, e);
+            }
+            writeFileSync(candidate, body);
+            const res = checkSqliteFile(candidate, 'full');
+            if (res.ok) return { key, bytes: body.length };
+            skipped.push({ key, error: res.error });
+            ctx.log(`restore-from-s3: skipping damaged backup ${key}: ${res.error}`);
+          }
+          const tried = Math.min(keys.length, params.maxCandidates);
+          throw new HarnessError(
+            'RECOVERY_FAILED',
+            `restore-from-s3: all ${tried} newest backup(s) in s3://${ext.s3.bucket}/${ext.s3.prefix} fail integrity_check ` +
+              `(newest ${skipped[0]?.key}: ${skipped[0]?.error})`,
+          );
+        },
+        (c) => `${c.key} (${c.bytes} bytes), ${skipped.length} damaged newer backup(s) skipped`,
+      );
+      details.backupKey = chosen.key;
+      details.backupBytes = chosen.bytes;
+      details.skipped = skipped;
+      await step('replace-file', async () => {
+        // A stale WAL would be replayed on top of the restored file.
+        for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
+        renameSync(candidate, file);
+      });
+    } finally {
+      s3.destroy();
+      rmSync(candidate, { force: true });
+    }
+    await step('start-service', () => service.start(ctx.signal));
+    const http = service.endpoints.http;
+    if (http) {
+      await step('wait-healthy', () =>
+        waitHealthy(`http://${http.host}:${http.port}/health`, params.healthTimeoutMs, ctx.signal),
+      );
+    }
+    return { steps, details };
+  },
+};

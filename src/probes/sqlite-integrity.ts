@@ -1,0 +1,105 @@
+// Detection: opens the service's database file read-only on every tick (a fresh connection,
+// so nothing is served from the service's page cache) and runs quick_check or integrity_check.
+// An op fails while the file is damaged; the first failure is the detection time (MTTD).
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { Probe, RunningProbe } from '../core/types.js';
+import { OpenLoop } from './open-loop.js';
+
+export type IntegrityResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Checks a SQLite file without modifying it. SQLITE_CORRUPT / SQLITE_NOTADB (thrown) and any
+ * report other than "ok" mean damaged; small damage is invisible to normal queries, so only a
+ * check that walks every page finds it.
+ */
+export function checkSqliteFile(path: string, check: 'quick' | 'full' = 'full'): IntegrityResult {
+  if (!existsSync(path)) return { ok: false, error: `${path} does not exist` };
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const report = db.pragma(check === 'quick' ? 'quick_check' : 'integrity_check', { simple: true });
+    if (report === 'ok') return { ok: true };
+    return { ok: false, error: String(report).split('\n').slice(0, 3).join(' | ') };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const msg = err instanceof Error ? err.message : String(err);
+    return { ok: false, error: typeof code === 'string' ? `${code}: ${msg}` : msg };
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // a connection to a damaged file may fail to close; nothing to release then
+    }
+  }
+}
+
+export const sqliteIntegrityParams = z
+  .object({
+    /** Key of the target service's dataPaths. */
+    path: z.string().default('db'),
+    check: z.enum(['quick', 'full']).default('quick'),
+  })
+  .strict();
+export type SqliteIntegrityParams = z.infer<typeof sqliteIntegrityParams>;
+
+interface Interval {
+  startMs: number;
+  endMs?: number;
+}
+
+export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
+  params: sqliteIntegrityParams,
+  async start(ctx, params, common): Promise<RunningProbe> {
+    const service = await ctx.env.resolve(common.target, ctx.signal);
+    const file = service.dataPaths[params.path];
+    if (file === undefined) {
+      throw new Error(`service ${service.name} declares no data path "${params.path}"`);
+    }
+    const damaged: { tMs: number; value: number }[] = [];
+    const intervals: Interval[] = [];
+    let firstDamageMs: number | undefined;
+    // The check is synchronous (it blocks the harness for its few ms); results are recorded in
+    // issue order, so a late result never reopens a closed interval out of order.
+    const loop = new OpenLoop({
+      intervalMs: common.intervalMs,
+      timeoutMs: common.timeoutMs,
+      clock: ctx.clock,
+      op: async () => {
+        const startMs = ctx.clock.now();
+        const res = checkSqliteFile(file, params.check);
+        damaged.push({ tMs: startMs, value: res.ok ? 0 : 1 });
+        const open = intervals.at(-1);
+        if (res.ok) {
+          if (open && open.endMs === undefined) open.endMs = startMs;
+          return undefined;
+        }
+        if (!open || open.endMs !== undefined) {
+          intervals.push({ startMs });
+          firstDamageMs ??= startMs;
+          ctx.emit('detected', `${common.name}: ${file} failed ${params.check}_check: ${res.error}`, {
+            probe: common.name,
+            file,
+            checkStartMs: startMs,
+            checkEndMs: ctx.clock.now(),
+            error: res.error,
+          });
+        }
+        throw new Error(res.error);
+      },
+    });
+    loop.start();
+    return {
+      name: common.name,
+      kind: 'sqlite-integrity',
+      intervalMs: common.intervalMs,
+      timeoutMs: common.timeoutMs,
+      ops: () => loop.ops,
+      stop: () => loop.stop(),
+      samples: () => ({ damaged }),
+      summary: () => ({ file, check: params.check, firstDamageMs, damageIntervals: intervals }),
+      [Symbol.asyncDispose]: () => loop.stop(),
+    };
+  },
+};
