@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
+import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import redisSentinel, { redisSentinelOptions } from './environment.js';
+import { askRole } from './redis-control.js';
+import { testContext } from './test-context.js';
+
+async function roles(env: { services: ReadonlyMap<string, { role(): Promise<string | undefined> }> }) {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, s] of env.services) out[name] = await s.role();
+  return out;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (performance.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs}ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('redis-sentinel environment', () => {
+  it('comes up through the fault proxy with live roles, fails over after a kill and takes the master back', async () => {
+    using ctx = testContext();
+    {
+      await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({}));
+      expect(env.info.bringUpMs).toBeLessThan(10_000);
+      expect(await roles(env)).toEqual({
+        'redis-1': 'primary',
+        'redis-2': 'replica',
+        'redis-3': 'replica',
+        'sentinel-1': 'sentinel',
+        'sentinel-2': 'sentinel',
+        'sentinel-3': 'sentinel',
+      });
+      // Replicas were announced at their proxy ports, so the master's replication goes through the proxy.
+      const master = env.services.get('redis-1');
+      const role = await askRole(master?.endpoints.direct ?? { host: '', port: 0 });
+      const proxied = ['redis-2', 'redis-3'].map((n) => env.services.get(n)?.endpoints.redis?.port);
+      expect(role?.role === 'master' && role.replicas.map((r) => r.port).sort()).toEqual(proxied.sort());
+
+      const run = ctx.runContext(env);
+      const t0 = performance.now();
+      const fault = await redisKillMaster.inject(run, redisKillMaster.params.parse({}), { role: 'primary' });
+      expect(fault.details.service).toBe('redis-1');
+      const promoted = await waitFor(
+        'a new primary',
+        async () => {
+          for (const n of ['redis-2', 'redis-3'])
+            if ((await env.services.get(n)?.role()) === 'primary') return n;
+          return undefined;
+        },
+        15_000,
+      );
+      const failoverMs = performance.now() - t0;
+      expect(failoverMs).toBeLessThan(8000);
+      await fault[Symbol.asyncDispose]();
+      expect(await env.services.get('redis-1')?.role()).toBe('replica');
+      expect(await env.services.get(promoted)?.role()).toBe('primary');
+      console.log(
+        `bring-up ${Math.round(env.info.bringUpMs as number)} ms, failover ${Math.round(failoverMs)} ms,`,
+        `rejoin ${Math.round(fault.details.rejoinMs as number)} ms`,
+      );
+    }
+    expect(markedProcesses(ctx.runId)).toEqual([]);
+  });
+
+  it('comes up without the proxy and rejects unknown options', async () => {
+    expect(() => redisSentinelOptions.parse({ viaproxy: false })).toThrow();
+    using ctx = testContext();
+    {
+      await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({ viaProxy: false }));
+      expect(env.extensions.faultProxy).toBeUndefined();
+      const r1 = env.services.get('redis-1');
+      expect(r1?.endpoints.redis).toEqual(r1?.endpoints.direct);
+      expect(await r1?.role()).toBe('primary');
+    }
+    expect(markedProcesses(ctx.runId)).toEqual([]);
+  });
+});

@@ -1,0 +1,228 @@
+// Open-loop SETs of unique keys, through Sentinel discovery (what an HA client does) or straight
+// to one node (a client that never learns about a failover: the split-brain writer).
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+import { HarnessError } from '../core/errors.js';
+import type { Endpoint, Probe, RunContext, RunningProbe, StartedService } from '../core/types.js';
+import { errorText, OpenLoop } from './open-loop.js';
+
+/** What an environment with Sentinel publishes as `extensions.redisSentinel`. */
+export interface RedisSentinelExtension {
+  masterName: string;
+  /** Client-facing sentinel addresses (through the fault proxy when the environment uses one). */
+  sentinels: Endpoint[];
+  /** Name of the data service a majority of sentinels calls master now. */
+  electedMaster(signal?: AbortSignal): Promise<string | undefined>;
+  /** Resolves when one master, every running replica attached and every sentinel agreeing. */
+  waitHealthy(signal?: AbortSignal, timeoutMs?: number): Promise<void>;
+}
+
+export function redisSentinelExtension(ctx: RunContext): RedisSentinelExtension | undefined {
+  const ext = ctx.env.extensions.redisSentinel as RedisSentinelExtension | undefined;
+  return ext && typeof ext.electedMaster === 'function' ? ext : undefined;
+}
+
+export const redisWriteParams = z.strictObject({
+  /** sentinel: ask the sentinels for the master and follow failovers; direct: one node, always. */
+  client: z.enum(['sentinel', 'direct']).default('sentinel'),
+  /** With client direct: which endpoint of the target service (`direct` bypasses the fault proxy). */
+  endpoint: z.string().default('redis'),
+  valueBytes: z.number().int().min(1).max(1_000_000).default(16),
+  /** Reconnect delay after a lost connection. */
+  retryMs: z.number().int().min(1).default(50),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+});
+
+export type RedisWriteParams = z.infer<typeof redisWriteParams>;
+
+const VERIFY_BATCH = 500;
+const VERIFY_TIMEOUT_MS = 20_000;
+
+/** A reply from the server (READONLY, NOREPLICAS, ...) means the write was refused: fail. */
+function outcomeOf(err: unknown): 'fail' | 'unknown' {
+  const e = err as { name?: string; message?: string };
+  if (e?.name === 'ReplyError') return 'fail';
+  if (e?.message?.startsWith("Stream isn't writeable")) return 'fail';
+  // Sent but the connection went away or the reply never came: it may have been applied.
+  return 'unknown';
+}
+
+async function waitConnected(
+  redis: Redis,
+  signal: AbortSignal,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (redis.status !== 'ready') {
+    signal.throwIfAborted();
+    if (performance.now() > deadline) {
+      throw new HarnessError('NOT_READY', `redis-write: ${what} not connected after ${timeoutMs}ms`);
+    }
+    await sleep(20, undefined, { signal });
+  }
+}
+
+async function masterEndpoint(ctx: RunContext, fallback: Endpoint, signal: AbortSignal): Promise<Endpoint> {
+  if (!redisSentinelExtension(ctx)) return fallback;
+  const svc: StartedService = await ctx.env.resolve({ role: 'primary' }, signal);
+  const ep = svc.endpoints.direct ?? svc.endpoints.redis;
+  if (!ep) throw new HarnessError('VERIFY_FAILED', `redis-write: service ${svc.name} has no redis endpoint`);
+  return ep;
+}
+
+/** Every key read back from the current master (retried until it answers as master, bounded). */
+async function readBack(ctx: RunContext, keys: string[], fallback: Endpoint, signal: AbortSignal) {
+  const s = AbortSignal.any([signal, AbortSignal.timeout(VERIFY_TIMEOUT_MS)]);
+  let lastErr: unknown;
+  while (!s.aborted) {
+    let client: Redis | undefined;
+    try {
+      const ep = await masterEndpoint(ctx, fallback, s);
+      client = new Redis({ ...ep, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => {});
+      client.options.commandTimeout = 5000;
+      await client.connect();
+      const role = (await client.role()) as unknown[];
+      if (role[0] !== 'master') throw new Error(`${ep.host}:${ep.port} is ${String(role[0])}, not master`);
+      const present = new Set<string>();
+      for (let i = 0; i < keys.length; i += VERIFY_BATCH) {
+        const batch = keys.slice(i, i + VERIFY_BATCH);
+        const values = await client.mget(...batch);
+        for (const [j, k] of batch.entries()) if (values[j] !== null) present.add(k);
+      }
+      return { present, checked: keys.length };
+    } catch (err) {
+      lastErr = err;
+      await sleep(200, undefined, { signal: s }).catch(() => {});
+    } finally {
+      client?.disconnect();
+    }
+  }
+  throw new HarnessError(
+    'VERIFY_FAILED',
+    `redis-write: could not read keys back within ${VERIFY_TIMEOUT_MS}ms`,
+    {
+      cause: lastErr,
+    },
+  );
+}
+
+export const redisWrite: Probe<RedisWriteParams> = {
+  params: redisWriteParams,
+  async start(ctx, p, common): Promise<RunningProbe> {
+    const ext = redisSentinelExtension(ctx);
+    const base: RedisOptions = {
+      lazyConnect: true,
+      connectTimeout: Math.min(common.timeoutMs, 1000),
+      commandTimeout: common.timeoutMs,
+      // Open loop: a command while disconnected must fail now, not queue and distort latency.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => p.retryMs,
+    };
+    let redis: Redis;
+    let where: string;
+    let fallback: Endpoint;
+    if (p.client === 'sentinel') {
+      if (!ext) {
+        throw new HarnessError(
+          'INVALID_INPUT',
+          `redis-write: environment "${ctx.env.name}" has no Sentinel (extensions.redisSentinel); use client: direct`,
+        );
+      }
+      redis = new Redis({
+        ...base,
+        sentinels: ext.sentinels,
+        name: ext.masterName,
+        role: 'master',
+        failoverDetector: true,
+        sentinelRetryStrategy: () => p.retryMs,
+        sentinelCommandTimeout: 500,
+        // A node demoted under us answers READONLY: reconnect so the sentinels are asked again.
+        reconnectOnError: (err) => err.message.startsWith('READONLY'),
+      });
+      where = `sentinels ${ext.sentinels.map((e) => `${e.host}:${e.port}`).join(',')} (${ext.masterName})`;
+      fallback = ext.sentinels[0] as Endpoint;
+    } else {
+      const svc = await ctx.env.resolve(common.target, ctx.signal);
+      const ep = svc.endpoints[p.endpoint];
+      if (!ep) {
+        throw new HarnessError(
+          'INVALID_INPUT',
+          `redis-write: service ${svc.name} has no endpoint "${p.endpoint}" (has: ${Object.keys(svc.endpoints).join(', ')})`,
+        );
+      }
+      redis = new Redis({ ...base, host: ep.host, port: ep.port });
+      where = `${svc.name} ${p.endpoint} ${ep.host}:${ep.port}`;
+      fallback = ep;
+    }
+    let connectionErrors = 0;
+    let roleMismatches = 0;
+    redis.on('error', () => connectionErrors++);
+    redis.connect().catch(() => {});
+    try {
+      await waitConnected(redis, ctx.signal, p.connectTimeoutMs, where);
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+
+    const tag = `${common.name}:${randomBytes(4).toString('hex')}`;
+    const value = 'x'.repeat(p.valueBytes);
+    const keyFor = (id: number) => `chaos:${tag}:${id}`;
+    const loop = new OpenLoop({
+      intervalMs: common.intervalMs,
+      timeoutMs: common.timeoutMs,
+      clock: ctx.clock,
+      keyFor,
+      op: async (_signal, id) => {
+        const key = keyFor(id);
+        // Pipelined on one connection: ROLE is answered by the node that takes the SET.
+        const rolePromise = redis.role();
+        const setPromise = redis.set(key, value);
+        const [roleResult, setResult] = await Promise.allSettled([rolePromise, setPromise]);
+        if (setResult.status === 'rejected') {
+          const outcome = outcomeOf(setResult.reason);
+          if (outcome === 'fail') throw setResult.reason;
+          return { outcome, key };
+        }
+        const role = roleResult.status === 'fulfilled' ? String(roleResult.value[0]) : 'unknown';
+        if (role !== 'master') {
+          roleMismatches++;
+          if (p.client === 'sentinel') redis.disconnect(true);
+          throw new Error(`SET acknowledged by a node whose ROLE is ${role}`);
+        }
+        if (setResult.value !== 'OK') throw new Error(`SET answered ${String(setResult.value)}`);
+        return { key };
+      },
+      describeError: errorText,
+    });
+    loop.start();
+    ctx.log(`redis-write ${common.name}: writing every ${common.intervalMs}ms via ${where}`);
+
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await loop.stop();
+      redis.disconnect();
+    };
+    return {
+      name: common.name,
+      kind: 'redis-write',
+      intervalMs: common.intervalMs,
+      timeoutMs: common.timeoutMs,
+      ops: () => loop.ops,
+      stop,
+      async verify(signal) {
+        const keys = loop.ops.flatMap((o) => (o.key !== undefined && o.outcome !== 'fail' ? [o.key] : []));
+        return readBack(ctx, keys, fallback, signal);
+      },
+      summary: () => ({ ...loop.rate(), client: p.client, via: where, connectionErrors, roleMismatches }),
+      [Symbol.asyncDispose]: stop,
+    };
+  },
+};
