@@ -10,7 +10,9 @@ const HIGH_WATER = 256 * 1024;
 
 class Link implements StageHost {
   readonly stages: Stage[] = [];
-  #piped = false;
+  /** 'idle' until start(): no listener yet, so nothing is read before the stages exist. */
+  #mode: 'idle' | 'pipe' | 'chain' = 'idle';
+  #started = false;
   #srcEnded = false;
   #sinkEnded = false;
   #pending = 0;
@@ -27,6 +29,7 @@ class Link implements StageHost {
   }
 
   start(): void {
+    this.#started = true;
     this.#update();
   }
 
@@ -70,14 +73,15 @@ class Link implements StageHost {
   // Switch between the pipe and the chain. Switching is only done between events, and a
   // removed stage has already flushed into `dst`, so byte order is kept across switches.
   #update(): void {
-    const wantPipe = this.stages.length === 0;
-    if (wantPipe && !this.#piped) {
-      this.src.off('data', this.#onData);
-      this.#piped = true;
+    if (!this.#started) return;
+    const want = this.stages.length === 0 ? 'pipe' : 'chain';
+    if (want === this.#mode) return;
+    if (this.#mode === 'pipe') this.src.unpipe(this.dst);
+    if (this.#mode === 'chain') this.src.off('data', this.#onData);
+    this.#mode = want;
+    if (want === 'pipe') {
       if (!this.#srcEnded && !this.#sinkEnded) this.src.pipe(this.dst, { end: false });
-    } else if (!wantPipe && this.#piped) {
-      this.src.unpipe(this.dst);
-      this.#piped = false;
+    } else {
       this.src.on('data', this.#onData);
       this.#maybeResume();
     }
@@ -92,12 +96,12 @@ class Link implements StageHost {
   #onSrcEnd = (): void => {
     if (this.#srcEnded) return;
     this.#srcEnded = true;
-    if (this.#piped) this.#sink({ data: null, ts: now() });
+    if (this.#mode === 'pipe') this.#sink({ data: null, ts: now() });
     else this.#enter({ data: null, ts: now() });
   };
 
   #maybeResume = (): void => {
-    if (this.#piped || this.#srcEnded) return;
+    if (this.#mode === 'pipe' || this.#srcEnded) return;
     if (this.#pending <= HIGH_WATER / 2 && !this.dst.writableNeedDrain) this.src.resume();
   };
 
@@ -113,13 +117,13 @@ class Link implements StageHost {
       return;
     }
     if (chunk.data) {
-      if (!this.#piped) this.#pending -= chunk.data.length;
+      if (this.#mode !== 'pipe') this.#pending -= chunk.data.length;
       if (!this.dst.destroyed) this.dst.write(chunk.data);
       this.#maybeResume();
       return;
     }
     this.#sinkEnded = true;
-    if (this.#piped) this.src.unpipe(this.dst);
+    if (this.#mode === 'pipe') this.src.unpipe(this.dst);
     if (this.#closeAfterEnd) {
       this.dst.end(() => this.conn.destroy());
       // end()'s callback does not run on an already destroyed socket.

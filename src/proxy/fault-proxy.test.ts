@@ -90,6 +90,19 @@ describe('fault proxy', () => {
     expect(await roundTrip(s, ping)).toBeLessThan(50);
   });
 
+  it('applies existing toxics to new connections', async () => {
+    const { proxy, port } = await echoProxy();
+    await proxy.addToxic({
+      name: 'up',
+      type: 'latency',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { latency: 100, jitter: 0 },
+    });
+    const s = await open(port);
+    expect(await roundTrip(s, Buffer.from('x'))).toBeGreaterThanOrEqual(99);
+  });
+
   it('applies a toxic with toxicity 0 to no connection', async () => {
     const { proxy, port } = await echoProxy();
     await proxy.addToxic({

@@ -1,6 +1,11 @@
 // Real loopback servers and clients for the proxy and injector tests.
+
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import type { RunContext, StartedEnvironment, StartedService } from '../core/types.js';
+import { type StartedFaultProxy, startFaultProxy } from './fault-proxy.js';
+import { FAULT_PROXY_EXTENSION, type FaultProxyRouting, staticRouting } from './routing.js';
 
 export interface EchoServer extends AsyncDisposable {
   readonly port: number;
@@ -113,4 +118,92 @@ export function collect(socket: Socket, timeoutMs: number): Promise<Received> {
     socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
     socket.once('close', () => finish('close'));
   });
+}
+
+/** A service that only has a name: network injectors never touch the process. */
+function namedService(name: string): StartedService {
+  const unsupported = async () => {
+    throw new Error(`test service "${name}" has no process`);
+  };
+  return {
+    name,
+    endpoints: {},
+    dataPaths: {},
+    role: async () => undefined,
+    pid: () => undefined,
+    running: () => true,
+    kill: unsupported,
+    stop: unsupported,
+    pause: unsupported,
+    resume: unsupported,
+    start: unsupported,
+    restart: unsupported,
+    waitReady: async () => {},
+  };
+}
+
+/** A RunContext over an environment of named services, routed through `routing` when given. */
+export function fakeRunContext(routing: FaultProxyRouting | undefined, serviceNames: string[]): RunContext {
+  const services = new Map(serviceNames.map((n) => [n, namedService(n)]));
+  const env: StartedEnvironment = {
+    name: 'test-env',
+    runDir: '/tmp',
+    workDir: '/tmp',
+    services,
+    info: {},
+    extensions: routing ? { [FAULT_PROXY_EXTENSION]: routing } : {},
+    async resolve(target) {
+      const svc = target.service === undefined ? undefined : services.get(target.service);
+      if (!svc) throw new Error(`no service ${JSON.stringify(target)}`);
+      return svc;
+    },
+    async [Symbol.asyncDispose]() {},
+  };
+  return {
+    env,
+    clock: {
+      now: () => performance.now(),
+      isoAt: (ms) => new Date(performance.timeOrigin + ms).toISOString(),
+    },
+    signal: new AbortController().signal,
+    log: () => {},
+    emit: () => {},
+    runDir: '/tmp',
+  };
+}
+
+export interface RoutedEcho extends AsyncDisposable {
+  fp: StartedFaultProxy;
+  client: Toxiproxy;
+  routing: FaultProxyRouting;
+  /** Listen port of each proxy by name. */
+  ports: Record<string, number>;
+  ctx: RunContext;
+}
+
+/**
+ * An echo server behind three proxies: `db-a` and `db-b` route service "db", `web-a` routes
+ * service "web" (which must stay untouched by faults aimed at "db").
+ */
+export async function startRoutedEcho(): Promise<RoutedEcho> {
+  const fp = await startFaultProxy();
+  const echo = await startEchoServer();
+  const client = new Toxiproxy(fp.apiUrl);
+  const ports: Record<string, number> = {};
+  for (const name of ['db-a', 'db-b', 'web-a']) {
+    const p = await client.createProxy({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
+    ports[name] = portOf(p.listen);
+  }
+  const routing = staticRouting(fp.apiUrl, { db: ['db-a', 'db-b'], web: ['web-a'], lonely: [] });
+  return {
+    fp,
+    client,
+    routing,
+    ports,
+    ctx: fakeRunContext(routing, ['db', 'web', 'lonely']),
+    async [Symbol.asyncDispose]() {
+      await fp.close();
+      await echo[Symbol.asyncDispose]();
+    },
+  };
 }

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  collect,
+  connectError,
+  connectTo,
+  type RoutedEcho,
+  roundTrip,
+  startRoutedEcho,
+} from '../proxy/test-support.js';
+import { connectionReset } from './connection-reset.js';
+
+describe('connection-reset injector', () => {
+  let stack: RoutedEcho | undefined;
+  afterEach(async () => {
+    const ports = Object.values(stack?.ports ?? {});
+    await stack?.[Symbol.asyncDispose]();
+    stack = undefined;
+    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
+  });
+
+  it('validates params', () => {
+    expect(connectionReset.params.parse({ afterMs: 5 })).toEqual({
+      afterMs: 5,
+      direction: 'both',
+      toxicity: 1,
+    });
+    expect(() => connectionReset.params.parse({ afterMs: -5 })).toThrow();
+  });
+
+  it('resets connections of the target service once they carry data, until disposed', async () => {
+    stack = await startRoutedEcho();
+    const open = await connectTo(stack.ports['db-a']!);
+    const fault = await connectionReset.inject(stack.ctx, connectionReset.params.parse({ afterMs: 100 }), {
+      service: 'db',
+    });
+    expect(fault.details.proxies).toEqual(['db-a', 'db-b']);
+    const got = collect(open, 2000);
+    open.write('GET /');
+    const r = await got;
+    expect(r.how).toBe('ECONNRESET');
+    expect(r.afterMs).toBeGreaterThanOrEqual(95);
+    // A new connection meets the same fate while the fault is active.
+    const fresh = await connectTo(stack.ports['db-b']!);
+    const again = collect(fresh, 2000);
+    fresh.write('again');
+    expect((await again).how).toBe('ECONNRESET');
+    await fault[Symbol.asyncDispose]();
+    const healed = await connectTo(stack.ports['db-a']!);
+    expect(await roundTrip(healed, Buffer.from('ok'))).toBeLessThan(50);
+    healed.destroy();
+  });
+});
