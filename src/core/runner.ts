@@ -48,6 +48,8 @@ export interface RunOptions {
   progress?: ProgressSink | undefined;
   /** Aborted on Ctrl-C / SIGTERM: the run stops, tears down and reports ERROR. */
   signal?: AbortSignal | undefined;
+  /** Marks every process of the run (default: generated; env CHAOS_HARNESS_RUN_ID). Tests use it. */
+  runId?: string | undefined;
 }
 
 function timestamp(): string {
@@ -88,7 +90,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   let probesNow: IterationProbes | undefined;
 
   await cleanupStaleRuns(log);
-  const registry = new RunRegistry();
+  const registry = new RunRegistry(opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID);
   const workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
   chmodSync(workDir, 0o755);
   registry.addDir(workDir);
