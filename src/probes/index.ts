@@ -1,6 +1,7 @@
 // Workload/probe kinds by scenario `kind`. Adding a kind is one file and one line here.
 import type { AnyProbe } from '../core/types.js';
 import { httpProbe } from './http.js';
+import { httpLoad } from './http-load.js';
 import { redisWrite } from './redis-write.js';
 import { sqliteIntegrity } from './sqlite-integrity.js';
 import { sqliteTrades } from './sqlite-trades.js';
@@ -9,6 +10,7 @@ import { tcpProbe } from './tcp.js';
 export const builtinProbes = {
   // registry: one line per kind, keep sorted
   http: httpProbe,
+  'http-load': httpLoad,
   tcp: tcpProbe,
   'redis-write': redisWrite,
   'sqlite-integrity': sqliteIntegrity,

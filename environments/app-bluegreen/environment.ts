@@ -1,0 +1,195 @@
+// Blue-green API service behind HAProxy: two slots on loopback ports, one live, traffic moved by
+// the HAProxy runtime API. The deploy pipeline (deploy.mjs) is the thing under test; the
+// environment only brings up the first version and hands the pipeline to the `deploy` injector.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { HarnessError } from '../../src/core/errors.js';
+import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } from '../../src/core/types.js';
+import type { DeployExtension } from '../../src/injectors/deploy.js';
+import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
+import { LocalService } from '../../src/providers/local/local-service.js';
+import { haproxy, liveSlot, setTraffic } from './haproxy-runtime.mjs';
+import { SlotService } from './slot-service.js';
+import { type BlueGreenState, readState, type SlotName, writeState } from './state.js';
+
+export const APP_VERSIONS = ['good', 'crash-on-boot', 'fails-health', 'errors-after-switch', 'slow'] as const;
+
+export const appBlueGreenOptions = z.object({
+  /** Version running in the blue slot at bring-up. */
+  initialVersion: z.enum(APP_VERSIONS).default('good'),
+  /** Latency the `slow` version adds to every API request. */
+  slowMs: z.number().int().min(0).default(400),
+  /** `errors-after-switch` serves this many live requests before it starts failing. */
+  errorsAfter: z.number().int().min(0).default(10),
+  /** ...then every Nth live request fails (2 = 50 %). */
+  errorEvery: z.number().int().min(1).default(2),
+  haproxy: z.string().default('/usr/sbin/haproxy'),
+  readyTimeoutMs: z.number().int().positive().default(10_000),
+});
+export type AppBlueGreenOptions = z.infer<typeof appBlueGreenOptions>;
+
+const BACKEND = 'app';
+
+async function waitForSocket(socket: string, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await haproxy(socket, 'show info', 1000);
+    } catch (err) {
+      if (performance.now() > deadline) {
+        throw new HarnessError(
+          'NOT_READY',
+          `HAProxy runtime API ${socket} did not answer within ${timeoutMs}ms`,
+          {
+            cause: err,
+          },
+        );
+      }
+      await sleep(50, undefined, { signal });
+    }
+  }
+}
+
+async function start(
+  ctx: EnvironmentStartContext,
+  options: AppBlueGreenOptions,
+): Promise<StartedEnvironment> {
+  const t0 = ctx.clock.now();
+  const o = appBlueGreenOptions.parse(options ?? {});
+  if (o.haproxy.includes('/') && !existsSync(o.haproxy)) {
+    throw new HarnessError(
+      'BINARY_MISSING',
+      `${o.haproxy} was not found: install the Debian package "haproxy"`,
+    );
+  }
+  const proxyPort = await ctx.freePort();
+  const bluePort = await ctx.freePort();
+  const greenPort = await ctx.freePort();
+
+  const env = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
+  try {
+    // Unix socket paths are limited to 108 bytes; a deep workDir falls back to a short temp dir.
+    let socketDir = ctx.workDir;
+    if (join(ctx.workDir, 'haproxy.sock').length > 100) {
+      const dir = mkdtempSync(join(tmpdir(), 'bluegreen-'));
+      env.defer(() => rmSync(dir, { recursive: true, force: true }));
+      socketDir = dir;
+    }
+    const socket = join(socketDir, 'haproxy.sock');
+    const values: Record<string, string> = {
+      socket,
+      proxyPort: String(proxyPort),
+      bluePort: String(bluePort),
+      greenPort: String(greenPort),
+    };
+    const cfgPath = join(ctx.workDir, 'haproxy.cfg');
+    const template = readFileSync(join(ctx.dir, 'haproxy.cfg.template'), 'utf8');
+    writeFileSync(
+      cfgPath,
+      template.replace(/\$\{(\w+)\}/g, (_, k: string) => values[k] ?? ''),
+    );
+
+    const statePath = join(ctx.workDir, 'bluegreen-state.json');
+    const state: BlueGreenState = {
+      socket,
+      backend: BACKEND,
+      proxyPort,
+      appScript: join(ctx.dir, 'app.mjs'),
+      appArgs: [
+        '--slow-ms',
+        String(o.slowMs),
+        '--errors-after',
+        String(o.errorsAfter),
+        '--error-every',
+        String(o.errorEvery),
+      ],
+      logDir: ctx.runDir,
+      live: 'blue',
+      slots: {
+        blue: { port: bluePort, version: o.initialVersion, pid: null, startTicks: null },
+        green: { port: greenPort, version: null, pid: null, startTicks: null },
+      },
+    };
+    writeState(statePath, state);
+
+    const slots = {} as Record<SlotName, SlotService>;
+    for (const slot of ['blue', 'green'] as const) {
+      slots[slot] = env.add(
+        new SlotService({ slot, statePath, runId: ctx.runId, readyTimeoutMs: o.readyTimeoutMs }),
+      );
+    }
+    await slots.blue.start(ctx.signal);
+
+    // Added last so it is disposed first: no traffic reaches slots that are being stopped.
+    const proxy = env.add(
+      new LocalService({
+        name: 'proxy',
+        process: {
+          name: 'haproxy',
+          command: o.haproxy,
+          args: ['-db', '-f', cfgPath],
+          logFile: join(ctx.runDir, 'haproxy.log'),
+          runId: ctx.runId,
+        },
+        endpoints: { http: { host: '127.0.0.1', port: proxyPort } },
+        role: 'proxy',
+        ready: {
+          check: { kind: 'tcp', host: '127.0.0.1', port: proxyPort },
+          timeoutMs: o.readyTimeoutMs,
+          intervalMs: 50,
+        },
+        stopGraceMs: 2000,
+        emit: ctx.emit,
+      }),
+    );
+    await proxy.start(ctx.signal);
+    const info = await waitForSocket(socket, ctx.signal, o.readyTimeoutMs);
+
+    const deploy: DeployExtension = {
+      command: [process.execPath, join(ctx.dir, 'deploy.mjs'), '--state', statePath],
+      cwd: ctx.dir,
+      runId: ctx.runId,
+      logDir: ctx.runDir,
+      async liveVersion() {
+        const slot = (await liveSlot(socket, BACKEND)) as SlotName;
+        return { slot, version: readState(statePath).slots[slot].version };
+      },
+      async restore(slot) {
+        const to = slot as SlotName;
+        const from: SlotName = to === 'blue' ? 'green' : 'blue';
+        if (!slots[to].running())
+          throw new HarnessError('INTERNAL', `cannot restore traffic to ${to}: it is not running`);
+        await setTraffic(socket, BACKEND, to, from);
+        await slots[from].stop();
+        const s = readState(statePath);
+        s.live = to;
+        s.slots[from] = { ...s.slots[from], pid: null, startTicks: null };
+        writeState(statePath, s);
+      },
+    };
+    env.extensions.deploy = deploy;
+    env.extensions.statePath = statePath;
+    Object.assign(env.info, {
+      bringUpMs: Math.round(ctx.clock.now() - t0),
+      haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
+      proxyPort,
+      slotPorts: { blue: bluePort, green: greenPort },
+      initialVersion: o.initialVersion,
+    });
+    return env;
+  } catch (err) {
+    await env[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
+const environment: EnvironmentModule<AppBlueGreenOptions> = {
+  description:
+    'HTTP API in two slots (blue, green) behind HAProxy; deploys switch traffic with the runtime API',
+  options: appBlueGreenOptions,
+  start,
+};
+export default environment;

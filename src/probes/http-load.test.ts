@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunContext, StartedEnvironment, StartedService } from '../core/types.js';
+import { httpLoad, httpLoadParams } from './http-load.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+/** A server answering 500 for every third request, slower on /slow. */
+async function server(): Promise<number> {
+  let n = 0;
+  const s = createServer((req, res) => {
+    n++;
+    const reply = () => {
+      res.writeHead(n % 3 === 0 && req.url === '/flaky' ? 500 : 200);
+      res.end('ok');
+    };
+    if (req.url === '/slow') setTimeout(reply, 50);
+    else reply();
+  });
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+}
+
+function context(port: number): RunContext {
+  const t0 = performance.now();
+  const svc = { name: 'api', endpoints: { http: { host: '127.0.0.1', port } } } as unknown as StartedService;
+  const env = {
+    name: 'test',
+    services: new Map([['api', svc]]),
+    resolve: async () => svc,
+    extensions: {},
+    info: {},
+  } as unknown as StartedEnvironment;
+  return {
+    env,
+    clock: { now: () => performance.now() - t0, isoAt: (ms) => new Date(ms).toISOString() },
+    signal: new AbortController().signal,
+    log: () => {},
+    emit: () => {},
+    runDir: '/tmp',
+  };
+}
+
+const common = (intervalMs: number) => ({
+  name: 'load',
+  intervalMs,
+  timeoutMs: 1000,
+  target: { service: 'api' },
+});
+
+describe('http-load probe', () => {
+  it('keeps the requested rate and records each request with its latency', async () => {
+    const port = await server();
+    const probe = await httpLoad.start(context(port), httpLoadParams.parse({ path: '/slow' }), common(10));
+    await sleep(4000);
+    await probe.stop();
+    const s = probe.summary?.() as {
+      requestedPerSec: number;
+      achievedPerSec: number;
+      autocannon: { totalRequests: number };
+    };
+    expect(s.requestedPerSec).toBe(100);
+    expect(s.achievedPerSec).toBeGreaterThan(90);
+    expect(s.achievedPerSec).toBeLessThan(110);
+    const ops = probe.ops();
+    expect(ops.length).toBeGreaterThan(360);
+    expect(ops.every((o) => o.outcome === 'ok')).toBe(true);
+    const latencies = ops.map((o) => o.endMs - o.startMs).sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeGreaterThanOrEqual(49);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(150);
+    // Staggered slices: requests spread over the second instead of one burst.
+    const perTenth = new Set(ops.map((o) => Math.floor((o.startMs % 1000) / 100)));
+    expect(perTenth.size).toBe(10);
+    expect(s.autocannon.totalRequests).toBeGreaterThan(0);
+  });
+
+  it('counts 5xx as failures and connection errors as failures', async () => {
+    const port = await server();
+    const probe = await httpLoad.start(context(port), httpLoadParams.parse({ path: '/flaky' }), common(20));
+    await sleep(1500);
+    const s = servers[0] as Server;
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+    servers.length = 0;
+    await sleep(500);
+    await probe.stop();
+    const ops = probe.ops();
+    const http500 = ops.filter((o) => o.error === 'HTTP 500').length;
+    const connErrors = ops.filter((o) => o.outcome === 'fail' && o.error !== 'HTTP 500').length;
+    expect(http500).toBeGreaterThan(5);
+    expect(connErrors).toBeGreaterThan(0);
+    expect(ops.filter((o) => o.outcome === 'ok').length).toBeGreaterThan(10);
+  });
+});
