@@ -116,10 +116,18 @@ export class OpenLoop {
     void p.finally(() => this.#inflight.delete(p));
   }
 
-  /** Stop issuing; wait for in-flight ops (each is bounded by its timeout). */
+  /**
+   * Stop issuing and wait for in-flight ops. Each op is already recorded as `unknown` at its
+   * timeout, so an op that ignores its abort signal cannot hold the run up past this bound.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await Promise.allSettled([...this.#inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#opts.timeoutMs + 1000);
+    });
+    await Promise.race([Promise.allSettled([...this.#inflight]), bound]);
+    clearTimeout(timer);
   }
 }
