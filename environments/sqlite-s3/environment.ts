@@ -27,6 +27,8 @@ export const sqliteS3Options = z
     backupIntervalMs: z.number().int().min(0).default(1000),
     /** Page cache of the service in KiB; keep it below the database size (see README). */
     cacheKiB: z.number().int().min(8).default(64),
+    /** Trades written into a new database before the service starts serving (history). */
+    seedTrades: z.number().int().min(0).default(20_000),
     readyTimeoutMs: z.number().int().positive().default(15_000),
     s3: z
       .object({
@@ -98,6 +100,7 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
         TRADE_DB: dbPath,
         TRADE_PORT: String(port),
         TRADE_CACHE_KIB: String(options.cacheKiB),
+        TRADE_SEED_ROWS: String(options.seedTrades),
         BACKUP_INTERVAL_MS: String(options.backupIntervalMs),
         S3_ENDPOINT: loc.endpoint,
         S3_BUCKET: loc.bucket,

@@ -13,38 +13,77 @@ const env = (name: string, fallback?: string): string => {
 
 const dbPath = env('TRADE_DB');
 const port = Number(env('TRADE_PORT'));
-const db = new Database(dbPath);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-// A production database is much larger than the page cache, so the service keeps re-reading
-// pages from the file. With a cache bigger than this small test database the service would
-// never re-read a damaged page (and its snapshots would stay clean): see README.
-db.pragma(`cache_size = -${Number(env('TRADE_CACHE_KIB', '64'))}`);
-db.exec(`create table if not exists trades (
-  seq integer primary key, id text not null unique, symbol text not null, side text not null,
-  qty real not null, price real not null, created_at text not null)`);
-
-const insert = db.prepare(
-  'insert into trades (id, symbol, side, qty, price, created_at) values (?, ?, ?, ?, ?, ?)',
-);
-const byId = db.prepare('select id, symbol, side, qty, price, created_at from trades where id = ?');
-// Cheap on purpose: it touches the root and one leaf, as a typical liveness query would.
-const healthQuery = db.prepare('select seq from trades order by seq desc limit 1');
-
 const interval = Number(env('BACKUP_INTERVAL_MS', '0'));
-const agent =
-  interval > 0
-    ? new BackupAgent(db, {
-        intervalMs: interval,
-        endpoint: env('S3_ENDPOINT'),
-        region: env('S3_REGION', 'us-east-1'),
-        bucket: env('S3_BUCKET'),
-        prefix: env('S3_PREFIX', ''),
-        accessKeyId: env('S3_ACCESS_KEY_ID'),
-        secretAccessKey: env('S3_SECRET_ACCESS_KEY'),
-        tmpPath: `${dbPath}.snapshot`,
-      })
-    : undefined;
+
+/** History for a new database, so it spans many pages as a production one would. */
+function seed(db: Database.Database, rows: number): void {
+  if (rows <= 0 || db.prepare('select seq from trades limit 1').get() !== undefined) return;
+  const ins = db.prepare(
+    'insert into trades (id, symbol, side, qty, price, created_at) values (?, ?, ?, ?, ?, ?)',
+  );
+  const at = new Date().toISOString();
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++)
+      ins.run(`seed-${randomUUID()}`, 'ETH-PERP', i % 2 ? 'buy' : 'sell', 1, 2000 + i, at);
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+function open() {
+  const db = new Database(dbPath);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // A production database is much larger than the page cache, so the service keeps re-reading
+    // pages from the file. With a cache bigger than this small test database the service would
+    // never re-read a damaged page (and its snapshots would stay clean): see README.
+    db.pragma(`cache_size = -${Number(env('TRADE_CACHE_KIB', '64'))}`);
+    db.exec(`create table if not exists trades (
+      seq integer primary key, id text not null unique, symbol text not null, side text not null,
+      qty real not null, price real not null, created_at text not null)`);
+    seed(db, Number(env('TRADE_SEED_ROWS', '0')));
+    const agent =
+      interval > 0
+        ? new BackupAgent(db, {
+            intervalMs: interval,
+            endpoint: env('S3_ENDPOINT'),
+            region: env('S3_REGION', 'us-east-1'),
+            bucket: env('S3_BUCKET'),
+            prefix: env('S3_PREFIX', ''),
+            accessKeyId: env('S3_ACCESS_KEY_ID'),
+            secretAccessKey: env('S3_SECRET_ACCESS_KEY'),
+            tmpPath: `${dbPath}.snapshot`,
+          })
+        : undefined;
+    agent?.start();
+    return {
+      db,
+      agent,
+      insert: db.prepare(
+        'insert into trades (id, symbol, side, qty, price, created_at) values (?, ?, ?, ?, ?, ?)',
+      ),
+      byId: db.prepare('select id, symbol, side, qty, price, created_at from trades where id = ?'),
+      // Cheap on purpose: it touches the root and one leaf, as a typical liveness query would.
+      health: db.prepare('select seq from trades order by seq desc limit 1'),
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+// A file that cannot be opened (damaged header) leaves the service up and answering 500, as an
+// app with a broken database would; every request tries to open it again.
+let store: ReturnType<typeof open> | undefined;
+function current(): ReturnType<typeof open> {
+  store ??= open();
+  return store;
+}
+try {
+  current();
+} catch (err) {
+  console.error(`trade-store: cannot open ${dbPath}: ${String(err)}`);
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -70,8 +109,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'GET' && url.pathname === '/ready') return send(res, 200, { ready: true });
   if (req.method === 'GET' && url.pathname === '/health') {
     try {
-      healthQuery.get();
-      return send(res, 200, { ok: true, backups: agent?.status });
+      const st = current();
+      st.health.get();
+      return send(res, 200, { ok: true, backups: st.agent?.status });
     } catch (err) {
       return dbError(res, err);
     }
@@ -80,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const body = await readJson(req);
     const id = typeof body.id === 'string' && body.id ? body.id : randomUUID();
     try {
-      insert.run(
+      current().insert.run(
         id,
         String(body.symbol ?? 'BTC-PERP'),
         body.side === 'sell' ? 'sell' : 'buy',
@@ -98,7 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const body = await readJson(req);
     const ids = Array.isArray(body.ids) ? body.ids.filter((x): x is string => typeof x === 'string') : [];
     try {
-      return send(res, 200, { present: ids.filter((id) => byId.get(id) !== undefined) });
+      return send(res, 200, { present: ids.filter((id) => current().byId.get(id) !== undefined) });
     } catch (err) {
       return dbError(res, err);
     }
@@ -106,7 +146,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const m = /^\/trades\/([^/]+)$/.exec(url.pathname);
   if (req.method === 'GET' && m?.[1]) {
     try {
-      const row = byId.get(decodeURIComponent(m[1]));
+      const row = current().byId.get(decodeURIComponent(m[1]));
       return row ? send(res, 200, row) : send(res, 404, { error: 'not found' });
     } catch (err) {
       return dbError(res, err);
@@ -120,7 +160,6 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 1000;
 server.listen(port, '127.0.0.1', () => {
-  agent?.start();
   console.log(`trade-store listening on 127.0.0.1:${port}, db ${dbPath}, backups every ${interval}ms`);
 });
 
@@ -131,10 +170,10 @@ async function shutdown(signal: string): Promise<void> {
   console.log(`trade-store: ${signal}, shutting down`);
   server.close();
   server.closeAllConnections();
-  await agent?.stop();
+  await store?.agent?.stop();
   try {
     // Closing checkpoints the WAL into the main file and removes -wal/-shm.
-    db.close();
+    store?.db.close();
   } catch (err) {
     console.error(`trade-store: close failed: ${String(err)}`);
   }

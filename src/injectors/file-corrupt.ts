@@ -31,9 +31,10 @@ export const fileCorruptParams = z
     /**
      * none: damage the file under the running service (it keeps its open descriptor and page
      * cache). kill: SIGKILL the service first (a crash: the WAL stays), damage, start it again
-     * so it opens the damaged file with a cold cache.
+     * so it opens the damaged file with a cold cache. stop: clean shutdown first (the WAL is
+     * checkpointed into the file and removed, so nothing shadows the damage), damage, start.
      */
-    restart: z.enum(['none', 'kill']).default('none'),
+    restart: z.enum(['none', 'kill', 'stop']).default('none'),
   })
   .strict();
 export type FileCorruptParams = z.infer<typeof fileCorruptParams>;
@@ -146,8 +147,9 @@ export const fileCorrupt: Injector<FileCorruptParams> = {
       );
     }
     if (params.restart === 'kill') await service.kill('SIGKILL');
+    if (params.restart === 'stop') await service.stop();
     const details = corruptFile(file, params);
-    if (params.restart === 'kill') await service.start(ctx.signal);
+    if (params.restart !== 'none') await service.start(ctx.signal);
     const description = `${params.mode} damage to ${service.name}:${params.path} (seed ${details.seed})`;
     ctx.log(`file-corrupt: ${description}: ${JSON.stringify(details.writes.slice(0, 8))}`);
     return {
