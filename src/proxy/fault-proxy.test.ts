@@ -286,6 +286,11 @@ describe('fault proxy', () => {
       body: JSON.stringify({ name: 'x', listen: '0.0.0.0:0', upstream: '127.0.0.1:1' }),
     });
     expect(outside.status).toBe(400);
+    const remote = await fetch(`${fp.apiUrl}/proxies`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'y', listen: '127.0.0.1:0', upstream: '10.0.0.1:5432' }),
+    });
+    expect(await remote.json()).toMatchObject({ status: 400, error: expect.stringContaining('loopback') });
   });
 
   it('populates proxies and reset re-enables them and removes every toxic', async () => {
@@ -321,5 +326,24 @@ describe('fault proxy', () => {
     await proxy.remove();
     expect((await got).how).not.toBe('timeout');
     expect(await connectError(port)).toBe('ECONNREFUSED');
+  });
+});
+
+describe('startFaultProxy', () => {
+  it('refuses to listen anywhere but loopback', async () => {
+    await expect(startFaultProxy({ host: '0.0.0.0' })).rejects.toThrow(/loopback/);
+    await expect(startFaultProxy({ host: '::' })).rejects.toThrow(/loopback/);
+  });
+
+  it('listens on ::1 when asked and closes on dispose', async () => {
+    let port = 0;
+    {
+      await using fp = await startFaultProxy({ host: '::1' });
+      port = fp.apiPort;
+      expect(fp.apiUrl).toBe(`http://[::1]:${port}`);
+      const res = await fetch(`${fp.apiUrl}/version`);
+      expect(res.status).toBe(200);
+    }
+    await expect(fetch(`http://[::1]:${port}/version`)).rejects.toThrow();
   });
 });
