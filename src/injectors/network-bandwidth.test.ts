@@ -12,7 +12,11 @@ import { networkBandwidth } from './network-bandwidth.js';
 describe('network-bandwidth injector', () => {
   let stack: RoutedEcho | undefined;
   afterEach(async () => {
-    const ports = Object.values(stack?.ports ?? {});
+    // Every proxy port, the API port and the echo server's port must be free again.
+    const ports = [
+      ...Object.values(stack?.ports ?? {}),
+      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
+    ];
     await stack?.[Symbol.asyncDispose]();
     stack = undefined;
     for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');

@@ -34,7 +34,7 @@ describe('fault proxy', () => {
     await echo[Symbol.asyncDispose]();
     // Nothing may stay listening: the API port and every proxy port are free again.
     expect(await connectError(fp.apiPort)).toBe('ECONNREFUSED');
-    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
+    for (const port of [...ports, echo.port]) expect(await connectError(port)).toBe('ECONNREFUSED');
     expect(fp.connectionCount()).toBe(0);
   });
 
@@ -74,7 +74,7 @@ describe('fault proxy', () => {
     const { proxy, port } = await echoProxy();
     const s = await open(port);
     const ping = Buffer.from('ping');
-    expect(await roundTrip(s, ping)).toBeLessThan(50);
+    expect(await roundTrip(s, ping)).toBeLessThan(100);
     const toxic = await proxy.addToxic({
       name: 'slow',
       type: 'latency',
@@ -85,9 +85,9 @@ describe('fault proxy', () => {
     expect(toxic.attributes).toEqual({ latency: 200, jitter: 0 });
     const slow = await roundTrip(s, ping);
     expect(slow).toBeGreaterThanOrEqual(199);
-    expect(slow).toBeLessThan(400);
+    expect(slow).toBeLessThan(600);
     await toxic.remove();
-    expect(await roundTrip(s, ping)).toBeLessThan(50);
+    expect(await roundTrip(s, ping)).toBeLessThan(100);
   });
 
   it('applies existing toxics to new connections', async () => {
@@ -217,7 +217,7 @@ describe('fault proxy', () => {
       toxicity: 1,
       attributes: { delay: 300 },
     });
-    expect(await roundTrip(s, Buffer.from('still fast'))).toBeLessThan(50);
+    expect(await roundTrip(s, Buffer.from('still fast'))).toBeLessThan(100);
     const got = collect(s, 2000);
     s.end();
     const r = await got;
@@ -229,7 +229,7 @@ describe('fault proxy', () => {
     const { proxy, port } = await echoProxy();
     const s = await open(port);
     const payload = randomBytes(100);
-    expect(await roundTrip(s, payload)).toBeLessThan(50);
+    expect(await roundTrip(s, payload)).toBeLessThan(100);
     await proxy.addToxic({
       name: 'sl',
       type: 'slicer',
@@ -249,7 +249,7 @@ describe('fault proxy', () => {
   it('drops open connections and refuses new ones while disabled', async () => {
     const { proxy, port } = await echoProxy();
     const s = await open(port);
-    expect(await roundTrip(s, Buffer.from('a'))).toBeLessThan(50);
+    expect(await roundTrip(s, Buffer.from('a'))).toBeLessThan(100);
     const got = collect(s, 2000);
     const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
     expect(disabled.enabled).toBe(false);
@@ -257,7 +257,7 @@ describe('fault proxy', () => {
     expect(await connectError(port)).toBe('ECONNREFUSED');
     await disabled.update({ enabled: true, listen: proxy.listen, upstream: proxy.upstream });
     const again = await open(port);
-    expect(await roundTrip(again, Buffer.from('b'))).toBeLessThan(50);
+    expect(await roundTrip(again, Buffer.from('b'))).toBeLessThan(100);
   });
 
   it('answers unknown names and duplicates with Toxiproxy status codes and JSON errors', async () => {

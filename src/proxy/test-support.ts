@@ -178,6 +178,7 @@ export interface RoutedEcho extends AsyncDisposable {
   routing: FaultProxyRouting;
   /** Listen port of each proxy by name. */
   ports: Record<string, number>;
+  echoPort: number;
   ctx: RunContext;
 }
 
@@ -200,6 +201,7 @@ export async function startRoutedEcho(): Promise<RoutedEcho> {
     client,
     routing,
     ports,
+    echoPort: echo.port,
     ctx: fakeRunContext(routing, ['db', 'web', 'lonely']),
     async [Symbol.asyncDispose]() {
       await fp.close();
