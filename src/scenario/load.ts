@@ -76,10 +76,14 @@ export function readYaml(file: string): unknown {
 }
 
 function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: formatPath([...prefix, ...(i.path as (string | number)[])]),
-    message: i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const path = [...prefix, ...(i.path as (string | number)[])];
+    // Zod puts an unknown key's issue on the parent object; the user needs the key's own path.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: formatPath([...path, k]), message: 'unknown field' }));
+    }
+    return [{ path: formatPath(path), message: i.message }];
+  });
 }
 
 export function parseWith<T>(schema: ZodType<T>, value: unknown, file: string): T {
@@ -192,6 +196,8 @@ function validateKind(
   const r = impl.params.safeParse(params);
   if (!r.success) {
     for (const i of r.error.issues) {
+      // Already reported above with the kind's list of fields.
+      if (shape && i.code === 'unrecognized_keys' && i.path.length === 0) continue;
       issues.push({
         path: `${at}${i.path.length ? `.${formatPath(i.path as (string | number)[])}` : ''}`,
         message: i.message,
@@ -339,6 +345,8 @@ export function loadScenario(ref: string): LoadedScenario {
   }
   if (issues.length) throw new ValidationError(file, issues);
 
+  // A YAML environment is checked here too, so a bad one is reported before anything starts.
+  if (environmentKind(envDir) === 'yaml') loadEnvironmentFile(join(envDir, 'environment.yaml'));
   const envTargets = loadTargetsFile(join(envDir, 'targets.yaml'));
   const key = (t: ResolvedTarget) => `${t.metric}|${t.phase ?? ''}|${t.probe ?? ''}`;
   const overridden = new Set(scenarioTargets.map(key));

@@ -44,7 +44,10 @@ export const metricName = z.union([
   z.enum(BASE_METRICS),
   z
     .string()
-    .regex(/^series-(p95|max):[A-Za-z0-9_]+$/, { error: 'expected series-p95:<name> or series-max:<name>' }),
+    // Zod reports only this branch's issue when the enum fails too, so it must name every metric.
+    .regex(/^series-(p95|max):[A-Za-z0-9_]+$/, {
+      error: `expected one of ${BASE_METRICS.join(', ')}, series-p95:<name> or series-max:<name>`,
+    }),
 ]);
 
 export const target = z.strictObject({
@@ -149,14 +152,65 @@ export const serviceSpec = z.strictObject({
   stopGrace: duration.default(5000),
 });
 
-export const environmentFile = z.strictObject({
-  description: z.string().optional(),
-  services: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSpec)
-    .refine((s) => Object.keys(s).length > 0, {
-      error: 'expected at least one service',
-    }),
-});
+const SUBSTITUTION = /\$\{([^}]+)\}/g;
+
+/**
+ * Port names and substitutions refer only to names declared in the same file, so a typo is caught by
+ * `validate` and before a run starts anything, not when the provider substitutes them.
+ */
+function checkReferences(env: { services: Record<string, ServiceSpec> }, ctx: z.RefinementCtx): void {
+  const portsOf = (svc: string): readonly string[] | undefined => env.services[svc]?.ports;
+  for (const [name, s] of Object.entries(env.services)) {
+    const at = ['services', name];
+    for (const kind of ['http', 'tcp'] as const) {
+      const ref = s.ready?.[kind]?.port;
+      if (ref !== undefined && !s.ports.includes(ref)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'ready', kind, 'port'],
+          message: `"${ref}" is not one of this service's ports (${s.ports.join(', ') || 'none declared'})`,
+        });
+      }
+    }
+    const values: [(string | number)[], string][] = [
+      ...s.args.map((v, i): [(string | number)[], string] => [['args', i], v]),
+      ...Object.entries(s.env).map(([k, v]): [(string | number)[], string] => [['env', k], v]),
+      ...Object.entries(s.dataPaths).map(([k, v]): [(string | number)[], string] => [['dataPaths', k], v]),
+    ];
+    for (const [path, value] of values) {
+      for (const [whole, expr] of value.matchAll(SUBSTITUTION)) {
+        const parts = (expr as string).split('.');
+        const ok =
+          expr === 'workDir' ||
+          expr === 'runDir' ||
+          expr === 'envDir' ||
+          (parts.length === 2 && parts[0] === 'ports' && s.ports.includes(parts[1] as string)) ||
+          (parts.length === 4 &&
+            parts[0] === 'services' &&
+            parts[2] === 'ports' &&
+            (portsOf(parts[1] as string) ?? []).includes(parts[3] as string));
+        if (!ok) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, ...path],
+            message: `unknown substitution ${whole}; expected \${ports.<name>}, \${services.<svc>.ports.<name>}, \${workDir}, \${runDir} or \${envDir} with names declared in this file`,
+          });
+        }
+      }
+    }
+  }
+}
+
+export const environmentFile = z
+  .strictObject({
+    description: z.string().optional(),
+    services: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSpec)
+      .refine((s) => Object.keys(s).length > 0, {
+        error: 'expected at least one service',
+      }),
+  })
+  .superRefine(checkReferences);
 
 export type ScenarioSpec = z.infer<typeof scenario>;
 export type FaultEntry = z.infer<typeof faultEntry>;
