@@ -24,6 +24,7 @@ import {
 import {
   autoctlEnv,
   checkBinaries,
+  DEFAULT_STARTUP_GRACE_MS,
   FAST_MONITOR_SETTINGS,
   FAST_NODE_SETTINGS,
   HOST,
@@ -128,6 +129,22 @@ export class PgAutoFailoverCluster implements PostgresController {
     for (const n of rest) this.#spawn(n, this.#createNodeArgs(n));
     await this.waitHealthy(signal);
     if (this.#cfg.fastFailover) for (const n of rest) await this.#applyNodeSettings(n, signal);
+    await this.#waitStartupGrace(signal);
+  }
+
+  /**
+   * The monitor decides no failover within startup_grace_period of its start: a crash injected
+   * then would measure the grace period, not the failover. Ready means past it.
+   */
+  async #waitStartupGrace(signal: AbortSignal): Promise<void> {
+    const graceMs = this.#cfg.fastFailover
+      ? (FAST_MONITOR_SETTINGS['pgautofailover.startup_grace_period'] ?? DEFAULT_STARTUP_GRACE_MS)
+      : DEFAULT_STARTUP_GRACE_MS;
+    const rows = await this.#monitorQuery<{ ms: number }>(
+      'select extract(epoch from now() - pg_postmaster_start_time())::float8 * 1000 as ms',
+    );
+    const leftMs = graceMs - (rows[0]?.ms ?? 0) + 200;
+    if (leftMs > 0) await sleep(leftMs, undefined, { signal });
   }
 
   connectionFor(node: string): PgConnection {

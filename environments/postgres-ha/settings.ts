@@ -20,7 +20,12 @@ export const FAST_MONITOR_SETTINGS: Readonly<Record<string, number>> = {
   'pgautofailover.health_check_retry_delay': 100,
   'pgautofailover.node_considered_unhealthy_timeout': 1000,
   'pgautofailover.primary_demote_timeout': 1000,
+  // No failover is decided this long after the monitor's postgres started (default 10 s).
+  'pgautofailover.startup_grace_period': 2000,
 };
+
+/** pg_auto_failover's default startup_grace_period, for the non-tuned variant. */
+export const DEFAULT_STARTUP_GRACE_MS = 10_000;
 
 /** Data-node GUCs: a standby retries streaming after 0.5 s instead of 5 s (sync rep blocks commits meanwhile). */
 export const FAST_NODE_SETTINGS: Readonly<Record<string, string>> = {

@@ -1,0 +1,79 @@
+// Crash the PostgreSQL primary. `node` kills the keeper and postgres together (a machine dying):
+// the pg_auto_failover monitor promotes a standby. `postmaster` kills only postgres: the keeper
+// restarts it in place, or the monitor fails over when the keeper reported it down first.
+// Dispose brings a killed node back as a standby so `repeat: N` starts from a healthy formation.
+import { z } from 'zod';
+import { getPostgresController } from '../../environments/postgres-ha/controller.js';
+import { HarnessError } from '../core/errors.js';
+import type { InjectedFault, Injector } from '../core/types.js';
+
+export const postgresKillPrimaryParams = z.strictObject({
+  mode: z.enum(['node', 'postmaster']).default('node'),
+  /** Bring the node back on dispose (as a standby) and wait for a healthy formation. */
+  restart: z.boolean().default(true),
+  /** Bound on the restart and rejoin on dispose. */
+  rejoinTimeoutMs: z.number().int().positive().default(60_000),
+});
+
+export type PostgresKillPrimaryParams = z.infer<typeof postgresKillPrimaryParams>;
+
+export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
+  params: postgresKillPrimaryParams,
+  describe: (p) =>
+    p.mode === 'node'
+      ? 'SIGKILL the PostgreSQL primary node (keeper + postgres)'
+      : 'SIGKILL the PostgreSQL primary postmaster (keeper stays)',
+  async inject(ctx, p, target): Promise<InjectedFault> {
+    const ctrl = getPostgresController(ctx.env);
+    const node =
+      target.service !== undefined || target.role !== undefined
+        ? (await ctx.env.resolve(target, ctx.signal)).name
+        : (await ctrl.primary(ctx.signal)).name;
+    if (!ctrl.nodes.includes(node)) {
+      throw new HarnessError('INJECTION_FAILED', `postgres-kill-primary: ${node} is not a data node`);
+    }
+    const details: Record<string, unknown> = { node, mode: p.mode };
+    if (p.mode === 'node') {
+      const pids = await ctrl.killNode(node);
+      Object.assign(details, { keeperPid: pids.keeper, postmasterPid: pids.postmaster });
+    } else {
+      details.postmasterPid = await ctrl.killPostmaster(node);
+    }
+    const what = p.mode === 'node' ? 'node (keeper + postgres)' : 'postmaster';
+    const description = `SIGKILL to primary ${node} ${what} (pids ${details.keeperPid ?? '-'}/${details.postmasterPid})`;
+    ctx.emit('postgres-primary-killed', description, details);
+    return {
+      description,
+      reversible: false,
+      details,
+      async [Symbol.asyncDispose]() {
+        // Interrupted run: teardown stops everything; restarting now would only slow it down.
+        if (!p.restart || ctx.signal.aborted) return;
+        const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(p.rejoinTimeoutMs)]);
+        const t0 = ctx.clock.now();
+        try {
+          if (!ctrl.running(node)) await ctrl.restartNode(node, signal);
+          await ctrl.waitHealthy(signal);
+        } catch (cause) {
+          throw new HarnessError(
+            'RECOVERY_FAILED',
+            `postgres-kill-primary: ${node} did not rejoin within ${p.rejoinTimeoutMs}ms`,
+            { cause },
+          );
+        }
+        details.rejoinMs = ctx.clock.now() - t0;
+        const primaryNow = (await ctrl.primary(signal)).name;
+        details.primaryAfter = primaryNow;
+        if (p.mode === 'postmaster') {
+          details.outcome = primaryNow === node ? 'restarted locally' : 'monitor failed over';
+        }
+        ctx.emit('postgres-rejoined', `${node} back in the formation; primary is ${primaryNow}`, {
+          node,
+          primaryAfter: primaryNow,
+          rejoinMs: details.rejoinMs,
+          ...(details.outcome !== undefined ? { outcome: details.outcome } : {}),
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,61 @@
+// Samples pg_stat_replication on the primary: how far the slowest standby is behind, in bytes
+// of WAL and in seconds of replay. Each sample is one op, so an unreachable primary shows up.
+import { z } from 'zod';
+import { getPostgresController } from '../../environments/postgres-ha/controller.js';
+import { queryOnce } from '../../environments/postgres-ha/pg-util.js';
+import type { Probe, RunningProbe } from '../core/types.js';
+import { runOpenLoop } from './running-open-loop.js';
+
+export const postgresReplicationLagParams = z.strictObject({});
+
+export type PostgresReplicationLagParams = z.infer<typeof postgresReplicationLagParams>;
+
+// replay_lag is NULL once a standby has caught up and the primary is idle: that is 0 s behind.
+const LAG_SQL = `
+  select application_name as name,
+         pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 as bytes,
+         coalesce(extract(epoch from replay_lag), 0)::float8 as seconds
+    from pg_stat_replication
+   where state = 'streaming'`;
+
+interface Sample {
+  tMs: number;
+  value: number;
+}
+
+export const postgresReplicationLag: Probe<PostgresReplicationLagParams> = {
+  params: postgresReplicationLagParams,
+  async start(ctx, _p, common): Promise<RunningProbe> {
+    const ctrl = getPostgresController(ctx.env);
+    const lagBytes: Sample[] = [];
+    const lagSeconds: Sample[] = [];
+    let noStandby = 0;
+    return runOpenLoop(
+      ctx,
+      'postgres-replication-lag',
+      common,
+      async (signal) => {
+        const node = await ctrl.primary(signal);
+        const rows = await queryOnce<{ name: string; bytes: number | null; seconds: number }>(
+          ctrl.connectionFor(node.name),
+          LAG_SQL,
+          [],
+          { timeoutMs: common.timeoutMs, signal },
+        );
+        const tMs = ctx.clock.now();
+        if (rows.length === 0) {
+          // Nothing streams (standby down or catching up): no lag to report, and not an error.
+          noStandby++;
+          return undefined;
+        }
+        lagBytes.push({ tMs, value: Math.max(...rows.map((r) => r.bytes ?? 0)) });
+        lagSeconds.push({ tMs, value: Math.max(...rows.map((r) => r.seconds)) });
+        return undefined;
+      },
+      {
+        samples: () => ({ lagBytes, lagSeconds }),
+        summary: () => ({ samples: lagBytes.length, samplesWithoutStandby: noStandby }),
+      },
+    );
+  },
+};
