@@ -6,6 +6,7 @@ import { fileCorrupt } from './file-corrupt.js';
 import { networkBandwidth } from './network-bandwidth.js';
 import { networkLatency } from './network-latency.js';
 import { networkPartition } from './network-partition.js';
+import { postgresKillPrimary } from './postgres-kill-primary.js';
 import { processKill, processPause, processSignal, processStop } from './process-signal.js';
 import { redisKillMaster } from './redis-kill-master.js';
 
@@ -13,6 +14,7 @@ export const builtinInjectors = {
   // registry: one line per kind, keep sorted
   'connection-reset': connectionReset,
   deploy,
+  'postgres-kill-primary': postgresKillPrimary,
   'process-kill': processKill,
   'process-pause': processPause,
   'process-signal': processSignal,

@@ -2,6 +2,8 @@
 import type { AnyProbe } from '../core/types.js';
 import { httpProbe } from './http.js';
 import { httpLoad } from './http-load.js';
+import { postgresReplicationLag } from './postgres-replication-lag.js';
+import { postgresWrite } from './postgres-write.js';
 import { redisWrite } from './redis-write.js';
 import { sqliteIntegrity } from './sqlite-integrity.js';
 import { sqliteTrades } from './sqlite-trades.js';
@@ -12,6 +14,8 @@ export const builtinProbes = {
   http: httpProbe,
   'http-load': httpLoad,
   tcp: tcpProbe,
+  'postgres-replication-lag': postgresReplicationLag,
+  'postgres-write': postgresWrite,
   'redis-write': redisWrite,
   'sqlite-integrity': sqliteIntegrity,
   'sqlite-trades': sqliteTrades,
