@@ -13,6 +13,7 @@ import { LocalEnvironment } from '../../src/providers/local/local-environment.js
 import { LocalService, type LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { dataNodeConf, HOST, MASTER_NAME, sentinelConf, withReplicaOf } from './redis-config.js';
+import { watchSentinelEvents } from './sentinel-events.js';
 import { type NodeAddress, Topology } from './topology.js';
 
 export const redisSentinelOptions = z.strictObject({
@@ -185,6 +186,14 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
       });
       await Promise.all(sentinelServices.map((s) => s.start(signal)));
       await topology.waitHealthy({ signal, timeoutMs: o.readyTimeoutMs });
+      // Registered after the sentinels, so it is closed before they stop.
+      const watcher = watchSentinelEvents(
+        sentinels.map((n) => ({ host: HOST, port: n.realPort })),
+        ctx.emit,
+      );
+      env.defer(async () => {
+        await watcher[Symbol.asyncDispose]();
+      });
 
       const bringUpMs = ctx.clock.now() - t0;
       Object.assign(env.info, {
