@@ -348,7 +348,8 @@ export function loadScenario(ref: string): LoadedScenario {
   // A YAML environment is checked here too, so a bad one is reported before anything starts.
   if (environmentKind(envDir) === 'yaml') loadEnvironmentFile(join(envDir, 'environment.yaml'));
   const envTargets = loadTargetsFile(join(envDir, 'targets.yaml'));
-  const key = (t: ResolvedTarget) => `${t.metric}|${t.phase ?? ''}|${t.probe ?? ''}`;
+  // A scenario's target replaces the environment's for the same metric and phase, whichever probe it names.
+  const key = (t: ResolvedTarget) => `${t.metric}|${t.phase ?? ''}`;
   const overridden = new Set(scenarioTargets.map(key));
   const targets = [...envTargets.filter((t) => !overridden.has(key(t))), ...scenarioTargets];
   if (targets.length === 0) {
