@@ -17,6 +17,7 @@ export async function measureIteration(m: {
   startMs: number;
   endMs: number;
   tInjectMs: number;
+  injectStartMs: number;
   faults: { fault: InjectedFault; kind: string; atMs: number }[];
   recovery: RecoveryOutcome;
   ctx: RunContext;
@@ -55,8 +56,9 @@ export async function measureIteration(m: {
     probes.push(r);
   }
   const primary = probes.find((p) => p.probe === sc.primaryProbe) ?? (probes[0] as ProbeIterationResult);
+  // An injector that restarts the service can see detection before it returns: count from injection start.
   const detected = m.events.find(
-    (e) => e.type === 'detected' && e.iteration === m.index && e.tMs >= tInjectMs,
+    (e) => e.type === 'detected' && e.iteration === m.index && e.tMs >= m.injectStartMs,
   );
   const result: IterationResult = {
     index: m.index,
@@ -64,7 +66,7 @@ export async function measureIteration(m: {
     rtoMs: primary.rto.rtoMs,
     recoveredAtMs: primary.rto.recoveredAtMs,
     impact: probes.some((p) => p.rto.impact),
-    mttdMs: detected ? Math.round(detected.tMs - tInjectMs) : null,
+    mttdMs: detected ? Math.max(0, Math.round(detected.tMs - tInjectMs)) : null,
     faults: m.faults.map((f) => ({
       kind: f.kind,
       description: f.fault.description,

@@ -335,6 +335,7 @@ async function runIteration(
       startMs,
       endMs,
       tInjectMs: tInject,
+      injectStartMs: injectStart,
       faults,
       recovery,
       ctx,
