@@ -12,7 +12,7 @@ import { PgAutoFailoverCluster } from './cluster.js';
 import { PgService, resolveService } from './services.js';
 import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS } from './settings.js';
 
-export const postgresHaOptions = z.object({
+export const postgresHaOptions = z.strictObject({
   nodes: z.union([z.literal(2), z.literal(3)]).default(2),
   /** Tuned monitor health checks (~2 s failover) instead of pg_auto_failover's defaults (~51 s). */
   fastFailover: z.boolean().default(true),
