@@ -120,11 +120,11 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
         env.extensions[FAULT_PROXY_EXTENSION] = staticRouting(proxy.apiUrl, routes);
       }
 
-      const service = (n: NodeAddress, kind: 'data' | 'sentinel'): LocalServiceOptions => {
+      const service = (n: NodeAddress, kind: 'data' | 'sentinel') => {
         const dir = join(ctx.workDir, n.name);
         mkdirSync(dir, { recursive: true });
         const conf = join(dir, kind === 'data' ? 'redis.conf' : 'sentinel.conf');
-        return {
+        const opts: LocalServiceOptions = {
           name: n.name,
           process: {
             name: n.name,
@@ -144,16 +144,16 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           stopGraceMs: STOP_GRACE_MS,
           emit: ctx.emit,
         };
+        return { opts, dir, conf };
       };
 
       const nodes = data.map((n) => {
-        const opts = service(n, 'data');
-        const conf = opts.dataPaths?.conf as string;
+        const { opts, dir, conf } = service(n, 'data');
         writeFileSync(
           conf,
           dataNodeConf({
             port: n.realPort,
-            dir: opts.dataPaths?.dir as string,
+            dir,
             announcePort: o.viaProxy ? n.clientPort : undefined,
             replicaOfPort: n === master ? undefined : master.clientPort,
             minReplicasToWrite: o.minReplicasToWrite,
@@ -169,12 +169,12 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
       const tReplicas = ctx.clock.now();
 
       const sentinelServices = sentinels.map((n) => {
-        const opts = service(n, 'sentinel');
+        const { opts, dir, conf } = service(n, 'sentinel');
         writeFileSync(
-          opts.dataPaths?.conf as string,
+          conf,
           sentinelConf({
             port: n.realPort,
-            dir: opts.dataPaths?.dir as string,
+            dir,
             announcePort: o.viaProxy ? n.clientPort : undefined,
             masterPort: master.clientPort,
             quorum: QUORUM,
