@@ -65,7 +65,11 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
         monitorUri: cluster.monitorUri,
         replication: 'synchronous (pg_auto_failover default: ANY 1 standby; off while no standby is healthy)',
       },
-      extensions: { postgres: cluster },
+      extensions: {
+        postgres: cluster,
+        // Same wait as postgres.waitHealthy, under the name other environments use.
+        waitHealthy: (signal?: AbortSignal) => cluster.waitHealthy(signal ?? AbortSignal.timeout(60_000)),
+      },
       async [Symbol.asyncDispose]() {
         await cluster.stop();
       },
