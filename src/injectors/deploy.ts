@@ -64,6 +64,21 @@ function deployExtension(env: StartedEnvironment): DeployExtension {
   return ext as DeployExtension;
 }
 
+/**
+ * `value` after `ms` unless `done` settles first; the timer is cancelled either way (a pending
+ * 5-minute timer would keep the harness process alive after the run).
+ */
+async function timeoutAfter<T>(
+  ms: number,
+  value: T,
+  done: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<T> {
+  const ac = new AbortController();
+  void done.finally(() => ac.abort());
+  return sleep(ms, value, { signal: AbortSignal.any([signal, ac.signal]) });
+}
+
 /** Milliseconds between two step events, or null when either is missing. */
 const span = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round(b - a));
 
@@ -117,10 +132,13 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   proc.start();
   details.pid = proc.pid;
   const exited = proc.exited;
-  const startWait = await Promise.race([
+  const startOrExit = Promise.race([
     started.then(() => 'started' as const),
     exited.then(() => 'exited' as const),
-    sleep(params.startTimeoutMs, 'timeout' as const, { signal }),
+  ]);
+  const startWait = await Promise.race([
+    startOrExit,
+    timeoutAfter(params.startTimeoutMs, 'timeout' as const, startOrExit, signal),
   ]).catch(() => 'aborted' as const);
   if (startWait !== 'started') {
     await proc.stop(2000);
@@ -134,7 +152,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   const finish = async () => {
     const outcome = await Promise.race([
       exited.then((e) => ({ kind: 'exited' as const, ...e })),
-      sleep(params.timeoutMs, { kind: 'timeout' as const }, { signal }),
+      timeoutAfter(params.timeoutMs, { kind: 'timeout' as const }, exited, signal),
     ]).catch(() => ({ kind: 'aborted' as const }));
     if (outcome.kind !== 'exited') await proc.stop(2000);
     const exit = await exited;

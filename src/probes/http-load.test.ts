@@ -23,6 +23,7 @@ async function server(): Promise<number> {
       res.end('ok');
     };
     if (req.url === '/slow') setTimeout(reply, 50);
+    else if (req.url === '/hang') setTimeout(reply, n % 2 === 0 ? 700 : 0);
     else reply();
   });
   servers.push(s);
@@ -99,5 +100,25 @@ describe('http-load probe', () => {
     expect(http500).toBeGreaterThan(5);
     expect(connErrors).toBeGreaterThan(0);
     expect(ops.filter((o) => o.outcome === 'ok').length).toBeGreaterThan(10);
+  });
+
+  it('records requests slower than the timeout as unknown, and no spurious timeouts on idle connections', async () => {
+    const port = await server();
+    const probe = await httpLoad.start(context(port), httpLoadParams.parse({ path: '/hang' }), {
+      ...common(50),
+      timeoutMs: 300,
+    });
+    await sleep(3000);
+    await probe.stop();
+    const ops = probe.ops();
+    const unknown = ops.filter((o) => o.outcome === 'unknown');
+    const ok = ops.filter((o) => o.outcome === 'ok');
+    // Half the requests hang 700 ms > 300 ms; their records end at the timeout, not at the response.
+    expect(unknown.length).toBeGreaterThan(ops.length * 0.3);
+    expect(unknown.length).toBeLessThan(ops.length * 0.7);
+    for (const o of unknown) expect(o.endMs - o.startMs).toBeLessThan(450);
+    expect(ok.every((o) => o.endMs - o.startMs < 300)).toBe(true);
+    const s = probe.summary?.() as { autocannon: { timeouts: number } };
+    expect(s.autocannon.timeouts).toBe(0);
   });
 });

@@ -40,6 +40,9 @@ interface Pending {
   startMs: number;
   /** Issued while stopping: not recorded. */
   ignore: boolean;
+  /** Recorded already (e.g. timed out before its response came). */
+  settled: boolean;
+  timer?: NodeJS.Timeout;
 }
 
 /** Splits `total` over `n` parts as evenly as integers allow. */
@@ -67,8 +70,10 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
   const rate = Math.max(1, Math.round(1000 / common.intervalMs));
   const connections = Math.min(rate, params.connections ?? Math.min(rate, 200));
   const slices = Math.min(connections, params.slices ?? Math.min(rate, 10));
-  // autocannon's own timeout is whole seconds (>= 1): shorter per-op timeouts are applied on arrival.
-  const acTimeoutSec = Math.max(1, Math.ceil(common.timeoutMs / 1000));
+  // Per-request timeouts are ours (a timer per request). autocannon's own timeout is per connection
+  // and restarts only when a request is sent; with about one request per connection per second it
+  // must exceed that gap, or it fires on idle connections and forces reconnects.
+  const acTimeoutSec = Math.max(2, Math.ceil(common.timeoutMs / 1000) + 1);
   const ops: OpRecord[] = [];
   const pending = new Set<Pending>();
   let nextId = 0;
@@ -82,7 +87,9 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
 
   const record = (p: Pending, outcome: Outcome, error?: string) => {
     pending.delete(p);
-    if (p.ignore) return;
+    if (p.timer) clearTimeout(p.timer);
+    if (p.settled || p.ignore) return;
+    p.settled = true;
     const rec: OpRecord = { id: p.id, startMs: p.startMs, endMs: clock.now(), outcome };
     if (error !== undefined) rec.error = error;
     ops.push(rec);
@@ -92,8 +99,12 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
     // pipelining is 1: a connection has one request in flight, except around a reconnect.
     const queue: Pending[] = [];
     client.on('request' as 'response', () => {
-      const p: Pending = { id: nextId++, startMs: clock.now(), ignore: stopping };
+      const p: Pending = { id: nextId++, startMs: clock.now(), ignore: stopping, settled: false };
       if (!stopping) issued++;
+      p.timer = setTimeout(
+        () => record(p, 'unknown', `timeout after ${common.timeoutMs}ms`),
+        common.timeoutMs,
+      );
       queue.push(p);
       pending.add(p);
     });
@@ -102,13 +113,10 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
       // Older entries lost their connection (closed by the server) before an answer came.
       for (const lost of queue.splice(0)) record(lost, 'fail', 'connection closed before a response');
       if (!p) return;
-      const latency = clock.now() - p.startMs;
       if (status >= params.failStatus) record(p, 'fail', `HTTP ${status}`);
-      else if (latency > common.timeoutMs)
-        record(p, 'unknown', `response after ${Math.round(latency)}ms > timeout`);
       else record(p, 'ok');
     });
-    // On a timeout autocannon reconnects and re-issues before emitting: the timed-out one is first.
+    // autocannon's connection timeout reconnects and re-issues before emitting: the stuck one is first.
     client.on('timeout' as 'response', () => {
       const p = queue.shift();
       if (p) record(p, 'unknown', `timeout after ${acTimeoutSec * 1000}ms`);
@@ -161,11 +169,17 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
       stopMs = clock.now();
       await offsets;
       // Let requests in flight finish (bounded by their timeout), then end autocannon.
-      const deadline = clock.now() + acTimeoutSec * 1000 + 500;
+      const deadline = clock.now() + common.timeoutMs + 500;
       while ([...pending].some((p) => !p.ignore) && clock.now() < deadline) await sleep(20);
+      for (const p of pending) if (p.timer) clearTimeout(p.timer);
       for (const inst of instances) inst.stop();
       // autocannon reports at its next 1 s sample tick.
-      await Promise.race([Promise.all(finished), sleep(3000)]);
+      const ac = new AbortController();
+      await Promise.race([
+        Promise.all(finished),
+        sleep(3000, undefined, { signal: ac.signal }).catch(() => {}),
+      ]);
+      ac.abort();
     })();
     return stopped;
   };
