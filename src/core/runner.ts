@@ -150,6 +150,17 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
       });
       iterations.push(result);
       if (result.error) break;
+      const waitHealthy = env.extensions.waitHealthy;
+      if (i < iterationsPlan.length - 1 && typeof waitHealthy === 'function') {
+        // The next iteration must start from a whole stack (the killed node rejoined), not mid-repair.
+        setPhase('heal', 'waiting until the environment reports itself healthy again');
+        const t = clock.now();
+        await (waitHealthy as (s: AbortSignal, timeoutMs?: number) => Promise<unknown>)(
+          AbortSignal.any([signal, AbortSignal.timeout(120_000)]),
+          120_000,
+        );
+        emit('healthy', `environment healthy again after ${Math.round(clock.now() - t)} ms`);
+      }
       if (i < iterationsPlan.length - 1 && sc.spec.settle > 0) {
         setPhase('settle', `settling ${sc.spec.settle} ms before the next iteration`);
         await sleep(sc.spec.settle, undefined, { signal });

@@ -82,7 +82,11 @@ export interface StartedEnvironment extends AsyncDisposable {
   resolve(target: TargetSelector, signal?: AbortSignal): Promise<StartedService>;
   /** Facts measured while bringing the environment up, e.g. { bringUpMs }. */
   readonly info: Record<string, unknown>;
-  /** Environment-specific handles (e.g. a database cluster controller) for probes and injectors. */
+  /**
+   * Environment-specific handles (e.g. a database cluster controller) for probes and injectors.
+   * Conventions the runner and generic injectors use: `waitHealthy(signal, timeoutMs?)` (awaited
+   * between iterations), `faultProxy` (see src/proxy/routing.ts).
+   */
   readonly extensions: Record<string, unknown>;
 }
 
