@@ -209,7 +209,7 @@ export const DEFINITIONS: Record<string, string> = {
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
   latency:
-    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject..t_recovered, recovered = after), from an HDR histogram with 3 significant digits; error rate = (failed + timed out) / operations started in the phase.',
+    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject until t_recovered or, for a fault with its own duration, until it ended if later, recovered = after), from an HDR histogram with 3 significant digits; error rate = (failed + timed out) / operations started in the phase.',
   counts:
     'Counts (lost writes, failed operations) are summed over iterations; times and rates take the worst iteration.',
 };

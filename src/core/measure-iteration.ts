@@ -18,18 +18,24 @@ export async function measureIteration(m: {
   endMs: number;
   tInjectMs: number;
   injectStartMs: number;
-  faults: { fault: InjectedFault; kind: string; atMs: number }[];
+  faults: { fault: InjectedFault; kind: string; atMs: number; endedAtMs?: number }[];
   recovery: RecoveryOutcome;
   ctx: RunContext;
   events: readonly RunEvent[];
 }): Promise<IterationResult> {
   const { sc, running, startMs, endMs, tInjectMs, ctx } = m;
   const deadlineMs = tInjectMs + sc.spec.recovery.timeout;
+  const ended = m.faults.map((f) => f.endedAtMs).filter((x): x is number => x !== undefined);
+  const faultsEndedMs = ended.length ? Math.max(...ended) : undefined;
   const probes: ProbeIterationResult[] = [];
   for (const p of running) {
     const ops = p.ops();
     const rto = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
-    const bounds = { startMs, tInjectMs, recoveredAtMs: rto.recoveredAtMs, endMs };
+    // The fault phase lasts until recovery, and at least as long as a timed fault is active
+    // (a latency fault fails nothing, so recovery alone would leave its phase empty).
+    const split =
+      rto.recoveredAtMs === null ? null : Math.min(endMs, Math.max(rto.recoveredAtMs, faultsEndedMs ?? 0));
+    const bounds = { startMs, tInjectMs, recoveredAtMs: split, endMs };
     const r: ProbeIterationResult = {
       probe: p.name,
       kind: p.kind,

@@ -283,7 +283,7 @@ async function runIteration(
   const { clock, signal, emit } = ctx;
   const spec = sc.spec;
   await using stack = new AsyncDisposableStack();
-  const faults: { fault: InjectedFault; kind: string; atMs: number }[] = [];
+  const faults: { fault: InjectedFault; kind: string; atMs: number; endedAtMs?: number }[] = [];
   const label = plan.name ? ` (${plan.name})` : '';
   setPhase(
     'steady',
@@ -317,7 +317,12 @@ async function runIteration(
       }
       const at = clock.now();
       tInjectMs ??= at;
-      faults.push({ fault, kind: f.kind, atMs: at });
+      const entry: (typeof faults)[number] = { fault, kind: f.kind, atMs: at };
+      faults.push(entry);
+      // A fault with its own duration (a pause, a timed latency toxic) is active until it ends.
+      void fault.ended?.then(() => {
+        entry.endedAtMs = clock.now();
+      });
       // Faults are reverted (killed nodes brought back) after the workload and read-back.
       stack.defer(async () => {
         emit('revert', `reverting: ${fault.description}`);
