@@ -100,6 +100,9 @@ describe('http-load probe', () => {
     expect(http500).toBeGreaterThan(5);
     expect(connErrors).toBeGreaterThan(0);
     expect(ops.filter((o) => o.outcome === 'ok').length).toBeGreaterThan(10);
+    // Reconnects after an error are throttled: no busy loop while the target is down.
+    const s2 = probe.summary?.() as { autocannon: { errors: number } };
+    expect(s2.autocannon.errors).toBeLessThan(2000);
   });
 
   it('records requests slower than the timeout as unknown, and no spurious timeouts on idle connections', async () => {

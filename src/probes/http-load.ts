@@ -50,6 +50,33 @@ function share(total: number, n: number, i: number): number {
   return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
+interface ReconnectingClient {
+  _connect(): void;
+  destroyed: boolean;
+  on(event: 'connError', listener: () => void): void;
+}
+
+/**
+ * autocannon 9 reconnects at once after a connection error, without its rate limit: with the
+ * target down that is a busy loop (tens of thousands of attempts a second). Reconnects right after
+ * an error wait RECONNECT_DELAY_MS. Uses autocannon's internal `_connect`; skipped if it is absent.
+ */
+const RECONNECT_DELAY_MS = 100;
+function throttleReconnects(client: ReconnectingClient): void {
+  if (typeof client._connect !== 'function') return;
+  const connect = client._connect.bind(client);
+  let lastErrorMs = 0;
+  client.on('connError', () => {
+    lastErrorMs = performance.now();
+  });
+  client._connect = () => {
+    if (performance.now() - lastErrorMs > RECONNECT_DELAY_MS) return connect();
+    setTimeout(() => {
+      if (!client.destroyed) connect();
+    }, RECONNECT_DELAY_MS);
+  };
+}
+
 async function resolveEndpoint(ctx: RunContext, common: ProbeCommon, name: string): Promise<Endpoint> {
   const hasTarget = common.target.service !== undefined || common.target.role !== undefined;
   const service = hasTarget
@@ -96,6 +123,7 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
   };
 
   const setupClient = (client: autocannon.Client) => {
+    throttleReconnects(client as unknown as ReconnectingClient);
     // pipelining is 1: a connection has one request in flight, except around a reconnect.
     const queue: Pending[] = [];
     client.on('request' as 'response', () => {
