@@ -1,5 +1,7 @@
 // PostgreSQL 15 with pg_auto_failover: a monitor and 2 or 3 data nodes with synchronous
 // streaming replication and automatic failover, run as local processes (user postgres).
+// With viaProxy, client connections (connectionFor) cross one fault-proxy proxy per data node;
+// the harness's own checks, the monitor and replication keep the real ports (proxy-routing.ts).
 
 import { z } from 'zod';
 import type {
@@ -8,7 +10,10 @@ import type {
   StartedService,
   TargetSelector,
 } from '../../src/core/types.js';
+import { FAULT_PROXY_EXTENSION } from '../../src/proxy/index.js';
 import { PgAutoFailoverCluster } from './cluster.js';
+import type { PostgresController } from './controller.js';
+import { type NodeProxies, ProxiedController, startNodeProxies } from './proxy-routing.js';
 import { PgService, resolveService } from './services.js';
 import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS } from './settings.js';
 
@@ -16,6 +21,8 @@ export const postgresHaOptions = z.strictObject({
   nodes: z.union([z.literal(2), z.literal(3)]).default(2),
   /** Tuned monitor health checks (~2 s failover) instead of pg_auto_failover's defaults (~51 s). */
   fastFailover: z.boolean().default(true),
+  /** Clients reach each data node through its own fault-proxy proxy (needed for network faults). */
+  viaProxy: z.boolean().default(false),
 });
 
 export type PostgresHaOptions = z.infer<typeof postgresHaOptions>;
@@ -37,19 +44,34 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
       log: ctx.log,
     });
     const t0 = ctx.clock.now();
+    let proxies: NodeProxies | undefined;
+    const stop = async () => {
+      try {
+        await cluster.stop();
+      } finally {
+        await proxies?.close();
+      }
+    };
     try {
+      if (options.viaProxy) {
+        const real = cluster.nodes.map((name) => ({ name, port: cluster.connectionFor(name).port }));
+        proxies = await startNodeProxies(real, () => ctx.freePort());
+      }
       await cluster.start(AbortSignal.any([ctx.signal, AbortSignal.timeout(BRING_UP_TIMEOUT_MS)]));
     } catch (err) {
-      await cluster.stop();
+      await stop();
       throw err;
     }
     const bringUpMs = ctx.clock.now() - t0;
     ctx.emit('environment-ready', `postgres-ha up in ${Math.round(bringUpMs)} ms`, { bringUpMs });
 
     const services = new Map<string, StartedService>();
+    const clientPorts = proxies?.clientPorts ?? new Map<string, number>();
     for (const name of ['monitor', ...cluster.nodes]) {
-      services.set(name, new PgService(cluster, name, cluster.connectionFor(name).port));
+      const realPort = cluster.connectionFor(name).port;
+      services.set(name, new PgService(cluster, name, clientPorts.get(name) ?? realPort, realPort));
     }
+    const controller: PostgresController = proxies ? new ProxiedController(cluster, clientPorts) : cluster;
     const env: StartedEnvironment = {
       name: ctx.name,
       runDir: ctx.runDir,
@@ -60,18 +82,31 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
         bringUpMs,
         nodes: options.nodes,
         fastFailover: options.fastFailover,
+        viaProxy: options.viaProxy,
+        ...(proxies
+          ? {
+              faultProxyApi: proxies.routing.apiUrl,
+              ports: Object.fromEntries(
+                cluster.nodes.map((n) => [
+                  n,
+                  { real: cluster.connectionFor(n).port, client: clientPorts.get(n) },
+                ]),
+              ),
+            }
+          : {}),
         monitorSettings: options.fastFailover ? FAST_MONITOR_SETTINGS : 'pg_auto_failover defaults',
         nodeSettings: options.fastFailover ? FAST_NODE_SETTINGS : 'postgres defaults',
         monitorUri: cluster.monitorUri,
         replication: 'synchronous (pg_auto_failover default: ANY 1 standby; off while no standby is healthy)',
       },
       extensions: {
-        postgres: cluster,
+        postgres: controller,
+        ...(proxies ? { [FAULT_PROXY_EXTENSION]: proxies.routing } : {}),
         // Same wait as postgres.waitHealthy, under the name other environments use.
         waitHealthy: (signal?: AbortSignal) => cluster.waitHealthy(signal ?? AbortSignal.timeout(60_000)),
       },
       async [Symbol.asyncDispose]() {
-        await cluster.stop();
+        await stop();
       },
     };
     return env;

@@ -11,10 +11,14 @@ export class PgService implements StartedService {
   readonly dataPaths: Readonly<Record<string, string>>;
   readonly #cluster: PgAutoFailoverCluster;
 
-  constructor(cluster: PgAutoFailoverCluster, name: string, port: number) {
+  /** `port`: what clients use (the node's proxy with viaProxy); `directPort`: the real port. */
+  constructor(cluster: PgAutoFailoverCluster, name: string, port: number, directPort = port) {
     this.#cluster = cluster;
     this.name = name;
-    this.endpoints = { postgres: { host: '127.0.0.1', port } };
+    this.endpoints =
+      directPort === port
+        ? { postgres: { host: '127.0.0.1', port } }
+        : { postgres: { host: '127.0.0.1', port }, direct: { host: '127.0.0.1', port: directPort } };
     this.dataPaths = { pgdata: cluster.pgdata(name) };
   }
 
