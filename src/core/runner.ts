@@ -433,8 +433,19 @@ async function recover(
         );
     }
   }
-  if (fault?.ended)
-    await Promise.race([fault.ended, sleep(Math.max(0, deadline - clock.now()), undefined, { signal })]);
+  if (fault?.ended) {
+    // Cancel the deadline timer when the fault ends first, or it keeps the process alive.
+    const timer = new AbortController();
+    const wait = sleep(Math.max(0, deadline - clock.now()), undefined, {
+      signal: AbortSignal.any([signal, timer.signal]),
+    }).catch(() => signal.throwIfAborted());
+    await Promise.race([fault.ended, wait]);
+    timer.abort();
+    signal.throwIfAborted();
+  }
+  // A fault that runs its own recovery (a deploy pipeline rolling back) reports its steps.
+  const ownSteps = fault?.details.recoverySteps;
+  if (out.steps.length === 0 && Array.isArray(ownSteps)) out.steps = ownSteps as RecoveryOutcome['steps'];
   for (;;) {
     const now = clock.now();
     const r = rtoNow();
