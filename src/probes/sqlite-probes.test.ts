@@ -33,6 +33,10 @@ describe('sqlite-trades and sqlite-integrity probes', () => {
       stack.env.services.get('trade-store')!.dataPaths.db!,
       fileCorruptParams.parse({ mode: 'pages', seed: 11, pages: 6 }),
     );
+    // The action detects damage on its own and may restore before the probe's next tick: wait for
+    // the probe first, so this test sees the probe's detection, not a race.
+    const deadline = Date.now() + 10_000;
+    while (!events.some((e) => e.type === 'detected') && Date.now() < deadline) await sleep(20);
     const res = await restoreFromS3.run(
       ctx,
       restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
