@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  collect,
-  connectError,
-  connectTo,
-  type RoutedEcho,
-  roundTrip,
-  startRoutedEcho,
-} from '../proxy/test-support.js';
+import { describe, expect, it } from 'vitest';
+import { collect, connectTo, roundTrip, routedEchoPerTest } from '../proxy/test-support.js';
 import { connectionReset } from './connection-reset.js';
 
 describe('connection-reset injector', () => {
-  let stack: RoutedEcho | undefined;
-  afterEach(async () => {
-    // Every proxy port, the API port and the echo server's port must be free again.
-    const ports = [
-      ...Object.values(stack?.ports ?? {}),
-      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
-    ];
-    await stack?.[Symbol.asyncDispose]();
-    stack = undefined;
-    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
-  });
+  const startStack = routedEchoPerTest();
 
   it('validates params', () => {
     expect(connectionReset.params.parse({ afterMs: 5 })).toEqual({
@@ -32,7 +15,7 @@ describe('connection-reset injector', () => {
   });
 
   it('resets connections of the target service once they carry data, until disposed', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const open = await connectTo(stack.ports['db-a']!);
     const fault = await connectionReset.inject(stack.ctx, connectionReset.params.parse({ afterMs: 100 }), {
       service: 'db',

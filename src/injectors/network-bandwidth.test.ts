@@ -1,26 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connectError,
-  connectTo,
-  type RoutedEcho,
-  roundTrip,
-  startRoutedEcho,
-} from '../proxy/test-support.js';
+import { describe, expect, it } from 'vitest';
+import { connectTo, roundTrip, routedEchoPerTest } from '../proxy/test-support.js';
 import { networkBandwidth } from './network-bandwidth.js';
 
 describe('network-bandwidth injector', () => {
-  let stack: RoutedEcho | undefined;
-  afterEach(async () => {
-    // Every proxy port, the API port and the echo server's port must be free again.
-    const ports = [
-      ...Object.values(stack?.ports ?? {}),
-      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
-    ];
-    await stack?.[Symbol.asyncDispose]();
-    stack = undefined;
-    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
-  });
+  const startStack = routedEchoPerTest();
 
   it('validates params', () => {
     expect(networkBandwidth.params.parse({ rateKBps: 50 })).toEqual({
@@ -32,7 +16,7 @@ describe('network-bandwidth injector', () => {
   });
 
   it('limits the throughput of the target service until disposed', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const s = await connectTo(stack.ports['db-b']!);
     const params = networkBandwidth.params.parse({ rateKBps: 100 });
     const fault = await networkBandwidth.inject(stack.ctx, params, { service: 'db' });

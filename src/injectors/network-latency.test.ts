@@ -1,27 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../core/errors.js';
-import {
-  connectError,
-  connectTo,
-  fakeRunContext,
-  type RoutedEcho,
-  roundTrip,
-  startRoutedEcho,
-} from '../proxy/test-support.js';
+import { connectTo, fakeRunContext, roundTrip, routedEchoPerTest } from '../proxy/test-support.js';
 import { networkLatency } from './network-latency.js';
 
 describe('network-latency injector', () => {
-  let stack: RoutedEcho | undefined;
-  afterEach(async () => {
-    // Every proxy port, the API port and the echo server's port must be free again.
-    const ports = [
-      ...Object.values(stack?.ports ?? {}),
-      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
-    ];
-    await stack?.[Symbol.asyncDispose]();
-    stack = undefined;
-    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
-  });
+  const startStack = routedEchoPerTest();
 
   it('validates params with defaults', () => {
     expect(networkLatency.params.parse({ latencyMs: 100 })).toEqual({
@@ -35,7 +18,7 @@ describe('network-latency injector', () => {
   });
 
   it('slows every proxy of the target service, not others, until disposed', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const { ctx, ports, client } = stack;
     const a = await connectTo(ports['db-a']!);
     const b = await connectTo(ports['db-b']!);
@@ -58,7 +41,7 @@ describe('network-latency injector', () => {
   });
 
   it('adds the latency in both directions and reverts by itself after durationMs', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const a = await connectTo(stack.ports['db-a']!);
     const params = networkLatency.params.parse({ latencyMs: 100, direction: 'both', durationMs: 400 });
     const fault = await networkLatency.inject(stack.ctx, params, { service: 'db' });
@@ -70,7 +53,7 @@ describe('network-latency injector', () => {
   });
 
   it('fails with INJECTION_FAILED when no fault proxy routes the service', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const params = networkLatency.params.parse({ latencyMs: 10 });
     await expect(networkLatency.inject(stack.ctx, params, { service: 'lonely' })).rejects.toMatchObject({
       code: 'INJECTION_FAILED',

@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  collect,
-  connectError,
-  connectTo,
-  type RoutedEcho,
-  roundTrip,
-  startRoutedEcho,
-} from '../proxy/test-support.js';
+import { describe, expect, it } from 'vitest';
+import { collect, connectError, connectTo, roundTrip, routedEchoPerTest } from '../proxy/test-support.js';
 import { networkPartition } from './network-partition.js';
 
 describe('network-partition injector', () => {
-  let stack: RoutedEcho | undefined;
-  afterEach(async () => {
-    // Every proxy port, the API port and the echo server's port must be free again.
-    const ports = [
-      ...Object.values(stack?.ports ?? {}),
-      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
-    ];
-    await stack?.[Symbol.asyncDispose]();
-    stack = undefined;
-    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
-  });
+  const startStack = routedEchoPerTest();
 
   it('validates params', () => {
     expect(networkPartition.params.parse({})).toEqual({});
@@ -28,7 +11,7 @@ describe('network-partition injector', () => {
   });
 
   it('cuts the target service off (open connections dropped, new ones refused) until disposed', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const { ports, ctx } = stack;
     const open = await connectTo(ports['db-a']!);
     const web = await connectTo(ports['web-a']!);
@@ -46,7 +29,7 @@ describe('network-partition injector', () => {
   });
 
   it('heals by itself after durationMs and leaves proxies disabled by others alone', async () => {
-    stack = await startRoutedEcho();
+    const stack = await startStack();
     const { ports, ctx, client } = stack;
     const b = await client.get('db-b');
     await b.update({ enabled: false, listen: b.listen, upstream: b.upstream });

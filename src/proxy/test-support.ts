@@ -3,6 +3,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { afterEach, expect } from 'vitest';
 import type { RunContext, StartedEnvironment, StartedService } from '../core/types.js';
 import { type StartedFaultProxy, startFaultProxy } from './fault-proxy.js';
 import { FAULT_PROXY_EXTENSION, type FaultProxyRouting, staticRouting } from './routing.js';
@@ -207,5 +208,26 @@ export async function startRoutedEcho(): Promise<RoutedEcho> {
       await fp.close();
       await echo[Symbol.asyncDispose]();
     },
+  };
+}
+
+/**
+ * For a test file: returns a starter of one RoutedEcho per test. After each test it is disposed
+ * and every port it used (proxies, API, echo server) must refuse connections again.
+ */
+export function routedEchoPerTest(): () => Promise<RoutedEcho> {
+  let stack: RoutedEcho | undefined;
+  afterEach(async () => {
+    const ports = [
+      ...Object.values(stack?.ports ?? {}),
+      ...(stack ? [stack.fp.apiPort, stack.echoPort] : []),
+    ];
+    await stack?.[Symbol.asyncDispose]();
+    stack = undefined;
+    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
+  });
+  return async () => {
+    stack = await startRoutedEcho();
+    return stack;
   };
 }
