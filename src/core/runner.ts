@@ -17,6 +17,9 @@ import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
 import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
 import type {
+  AnyInjector,
+  AnyProbe,
+  AnyRecoveryAction,
   Clock,
   InjectedFault,
   RunContext,
@@ -248,6 +251,13 @@ function toError(err: unknown, signal: AbortSignal): { code: string; message: st
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** A registry entry; the loader already rejected unknown kinds, so a miss here is a harness bug. */
+function lookupKind<T>(registry: Record<string, T>, kind: string, what: string): T {
+  const impl = registry[kind];
+  if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown ${what} kind "${kind}"`);
+  return impl;
+}
+
 async function startProbes(
   sc: LoadedScenario,
   ctx: RunContext,
@@ -255,10 +265,7 @@ async function startProbes(
 ): Promise<RunningProbe[]> {
   const running: RunningProbe[] = [];
   for (const p of sc.probes) {
-    const impl = builtinProbes[p.kind as keyof typeof builtinProbes] as
-      | { start: (c: RunContext, params: unknown, common: unknown) => Promise<RunningProbe> }
-      | undefined;
-    if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown probe kind "${p.kind}"`);
+    const impl = lookupKind<AnyProbe>(builtinProbes, p.kind, 'probe');
     const rp = await impl.start(ctx, p.params, {
       name: p.name,
       intervalMs: p.intervalMs,
@@ -303,10 +310,7 @@ async function runIteration(
     for (const f of plan.faults) {
       const wait = injectStart + f.atMs - clock.now();
       if (wait > 0) await sleep(wait, undefined, { signal });
-      const impl = builtinInjectors[f.kind as keyof typeof builtinInjectors] as
-        | { inject: (c: RunContext, p: unknown, t: unknown) => Promise<InjectedFault> }
-        | undefined;
-      if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown fault kind "${f.kind}"`);
+      const impl = lookupKind<AnyInjector>(builtinInjectors, f.kind, 'fault');
       let fault: InjectedFault;
       try {
         fault = await impl.inject(ctx, f.params, f.target);
@@ -411,16 +415,7 @@ async function recover(
     // The operator acts once the fault is visible (the first failed operation), as in an incident.
     while (clock.now() < deadline && !rtoNow().impact) await sleep(primary.intervalMs, undefined, { signal });
     if (rtoNow().impact) {
-      const impl = builtinActions[sc.action.kind as keyof typeof builtinActions] as
-        | {
-            run: (
-              c: RunContext,
-              p: unknown,
-              f: InjectedFault | undefined,
-            ) => Promise<{ steps: RecoveryOutcome['steps']; details?: Record<string, unknown> }>;
-          }
-        | undefined;
-      if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown recovery action "${sc.action.kind}"`);
+      const impl = lookupKind<AnyRecoveryAction>(builtinActions, sc.action.kind, 'recovery action');
       ctx.emit('action', `running recovery action ${sc.action.kind}`);
       const r = await impl.run(ctx, sc.action.params, fault);
       out.action = sc.action.kind;

@@ -122,7 +122,7 @@ function parseBound(t: TargetSpec): { bound: number } | { error: string } {
   return { error: `expected a non-negative number for ${t.metric}` };
 }
 
-function resolveTargets(specs: readonly TargetSpec[], file: string, at: string, issues: ValidationIssue[]) {
+function resolveTargets(specs: readonly TargetSpec[], at: string, issues: ValidationIssue[]) {
   const out: ResolvedTarget[] = [];
   specs.forEach((t, i) => {
     const b = parseBound(t);
@@ -141,7 +141,6 @@ function resolveTargets(specs: readonly TargetSpec[], file: string, at: string, 
     if (t.probe) r.probe = t.probe;
     out.push(r);
   });
-  void file;
   return out;
 }
 
@@ -241,7 +240,7 @@ export function loadTargetsFile(file: string): ResolvedTarget[] {
   if (!existsSync(file)) return [];
   const spec = parseWith(targetsFile, readYaml(file) ?? { targets: [] }, file);
   const issues: ValidationIssue[] = [];
-  const out = resolveTargets(spec.targets, file, 'targets', issues);
+  const out = resolveTargets(spec.targets, 'targets', issues);
   if (issues.length) throw new ValidationError(file, issues);
   return out;
 }
@@ -338,7 +337,7 @@ export function loadScenario(ref: string): LoadedScenario {
     action = { kind: spec.recovery.action.kind, params };
   }
 
-  const scenarioTargets = resolveTargets(spec.targets ?? [], file, 'targets', issues);
+  const scenarioTargets = resolveTargets(spec.targets ?? [], 'targets', issues);
   for (const [i, t] of scenarioTargets.entries()) {
     if (t.probe && !names.has(t.probe))
       issues.push({ path: `targets[${i}].probe`, message: `no probe named "${t.probe}"` });
