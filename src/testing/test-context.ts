@@ -4,13 +4,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import type {
-  Clock,
-  EnvironmentStartContext,
-  RunContext,
-  RunEvent,
-  StartedEnvironment,
-} from '../core/types.js';
+import { createClock } from '../core/clock.js';
+import type { EnvironmentStartContext, RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
 
 export interface TestContext extends EnvironmentStartContext, Disposable {
   events: RunEvent[];
@@ -23,11 +18,7 @@ export interface TestContext extends EnvironmentStartContext, Disposable {
  * `dir` is the environment's folder (for files it ships).
  */
 export function testContext(name: string, dir: string): TestContext {
-  const base = performance.now();
-  const clock: Clock = {
-    now: () => performance.now() - base,
-    isoAt: (ms) => new Date(performance.timeOrigin + base + ms).toISOString(),
-  };
+  const clock = createClock();
   const root = mkdtempSync(join(tmpdir(), `${name}-test-`));
   const workDir = mkdtempSync(join(root, 'work-'));
   // Like the runner's work dir: postgres (not root) must be able to reach its data directory.
