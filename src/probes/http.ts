@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Probe } from '../core/types.js';
-import { runOpenLoop } from './running-open-loop.js';
+import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
 const params = z.strictObject({
   endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
@@ -16,9 +16,7 @@ export const httpProbe: Probe<z.infer<typeof params>> = {
   async start(ctx, p, common) {
     // The endpoint is resolved per request: the service may move (failover, restart on a new port).
     return runOpenLoop(ctx, 'http', common, async (signal) => {
-      const svc = await ctx.env.resolve(common.target, signal);
-      const ep = svc.endpoints[p.endpoint];
-      if (!ep) throw new Error(`service "${svc.name}" has no endpoint "${p.endpoint}"`);
+      const { endpoint: ep } = await resolveEndpoint(ctx, common.target, p.endpoint, signal);
       const res = await fetch(`http://${ep.host}:${ep.port}${p.path}`, {
         method: p.method,
         signal,

@@ -52,7 +52,8 @@ async function splitBrain(options: Record<string, unknown>, waitForRejoin: boole
     await until(
       'HA writes on the new master',
       () => ha.ops().some((o) => o.startMs > tCut && o.outcome === 'ok'),
-      5000,
+      // ioredis re-asks the sentinels on its own schedule: 5 s was exceeded once on a loaded machine.
+      15_000,
     );
     const rtoMs =
       (ha.ops().find((o) => o.startMs > tCut && o.outcome === 'ok')?.startMs ?? Number.NaN) - tCut;

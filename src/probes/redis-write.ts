@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Endpoint, Probe, RunContext, RunningProbe, StartedService } from '../core/types.js';
 import { errorText, OpenLoop } from './open-loop.js';
+import { resolveEndpoint } from './running-open-loop.js';
 
 /** What an environment with Sentinel publishes as `extensions.redisSentinel`. */
 export interface RedisSentinelExtension {
@@ -147,14 +148,12 @@ export const redisWrite: Probe<RedisWriteParams> = {
       where = `sentinels ${ext.sentinels.map((e) => `${e.host}:${e.port}`).join(',')} (${ext.masterName})`;
       fallback = ext.sentinels[0] as Endpoint;
     } else {
-      const svc = await ctx.env.resolve(common.target, ctx.signal);
-      const ep = svc.endpoints[p.endpoint];
-      if (!ep) {
-        throw new HarnessError(
-          'INVALID_INPUT',
-          `redis-write: service ${svc.name} has no endpoint "${p.endpoint}" (has: ${Object.keys(svc.endpoints).join(', ')})`,
-        );
-      }
+      const { service: svc, endpoint: ep } = await resolveEndpoint(
+        ctx,
+        common.target,
+        p.endpoint,
+        ctx.signal,
+      );
       redis = new Redis({ ...base, host: ep.host, port: ep.port });
       where = `${svc.name} ${p.endpoint} ${ep.host}:${ep.port}`;
       fallback = ep;

@@ -1,4 +1,13 @@
-import type { OpRecord, ProbeCommon, RunContext, RunningProbe } from '../core/types.js';
+import { HarnessError } from '../core/errors.js';
+import type {
+  Endpoint,
+  OpRecord,
+  ProbeCommon,
+  RunContext,
+  RunningProbe,
+  StartedService,
+  TargetSelector,
+} from '../core/types.js';
 import { OpenLoop, type OpenLoopOptions } from './open-loop.js';
 
 /**
@@ -44,4 +53,23 @@ export function runOpenLoop(
   if (extra.verify) probe.verify = extra.verify;
   if (extra.samples) probe.samples = extra.samples;
   return probe;
+}
+
+/** The target service (resolved now: roles move) and its named endpoint, or a clear error. */
+export async function resolveEndpoint(
+  ctx: RunContext,
+  target: TargetSelector,
+  endpoint: string,
+  signal?: AbortSignal,
+): Promise<{ service: StartedService; endpoint: Endpoint }> {
+  const service = await ctx.env.resolve(target, signal);
+  const ep = service.endpoints[endpoint];
+  if (!ep) {
+    const has = Object.keys(service.endpoints).join(', ') || 'none';
+    throw new HarnessError(
+      'INVALID_INPUT',
+      `service "${service.name}" has no endpoint "${endpoint}" (has: ${has})`,
+    );
+  }
+  return { service, endpoint: ep };
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Probe, RunningProbe, VerifyResult } from '../core/types.js';
 import { OpenLoop } from './open-loop.js';
+import { resolveEndpoint } from './running-open-loop.js';
 
 export const sqliteTradesParams = z
   .object({
@@ -26,9 +27,7 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
   async start(ctx, params, common): Promise<RunningProbe> {
     // Resolved per op: after a restore the service is the same, but the lookup stays cheap.
     const baseUrl = async (signal: AbortSignal) => {
-      const svc = await ctx.env.resolve(common.target, signal);
-      const ep = svc.endpoints[params.endpoint];
-      if (!ep) throw new Error(`service ${svc.name} has no endpoint "${params.endpoint}"`);
+      const { endpoint: ep } = await resolveEndpoint(ctx, common.target, params.endpoint, signal);
       return `http://${ep.host}:${ep.port}`;
     };
     const prefix = `${common.name}-${randomBytes(4).toString('hex')}-`;

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { z } from 'zod';
 import type { Probe } from '../core/types.js';
-import { runOpenLoop } from './running-open-loop.js';
+import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
 const params = z.strictObject({
   endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
@@ -12,9 +12,7 @@ export const tcpProbe: Probe<z.infer<typeof params>> = {
   params,
   async start(ctx, p, common) {
     return runOpenLoop(ctx, 'tcp', common, async (signal) => {
-      const svc = await ctx.env.resolve(common.target, signal);
-      const ep = svc.endpoints[p.endpoint];
-      if (!ep) throw new Error(`service "${svc.name}" has no endpoint "${p.endpoint}"`);
+      const { endpoint: ep } = await resolveEndpoint(ctx, common.target, p.endpoint, signal);
       await new Promise<void>((resolve, reject) => {
         const s = connect({ host: ep.host, port: ep.port });
         const onAbort = () => {
