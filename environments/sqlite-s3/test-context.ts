@@ -1,8 +1,8 @@
 // Minimal contexts for this environment's tests (and those of its probes, injector and action).
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunContext, RunEvent, StartedEnvironment } from '../../src/core/types.js';
-import { testContext } from '../../src/testing/test-context.js';
+import type { Incident, RunContext, RunEvent, StartedEnvironment } from '../../src/core/types.js';
+import { incidentFrom, testContext } from '../../src/testing/test-context.js';
 import environment, { type SqliteS3Options, sqliteS3Options } from './environment.js';
 
 export interface TestStack extends AsyncDisposable {
@@ -12,6 +12,8 @@ export interface TestStack extends AsyncDisposable {
   runId: string;
   runDir: string;
   workDir: string;
+  /** An incident that started now (or at `injectStartMs`), detected by this stack's events. */
+  incident(injectStartMs?: number): Incident;
 }
 
 export async function startTestStack(options: Partial<SqliteS3Options> = {}): Promise<TestStack> {
@@ -25,6 +27,7 @@ export async function startTestStack(options: Partial<SqliteS3Options> = {}): Pr
     runId: tc.runId,
     runDir: tc.runDir,
     workDir: tc.workDir,
+    incident: (injectStartMs = ctx.clock.now()) => incidentFrom(tc.events, injectStartMs),
     async [Symbol.asyncDispose]() {
       await env[Symbol.asyncDispose]();
       tc[Symbol.dispose]();

@@ -49,7 +49,7 @@ describe('restore-from-s3', () => {
     const res = await restoreFromS3.run(
       stack.ctx,
       restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
-      undefined,
+      stack.incident(),
     );
     expect(res.steps.map((s) => s.name)).toEqual([
       'detect',
@@ -75,7 +75,7 @@ describe('restore-from-s3', () => {
 
   it('fails with "no backup to restore" when the bucket is empty', async () => {
     await using stack = await startTestStack({ backupIntervalMs: 0 });
-    const err = await restoreFromS3.run(stack.ctx, noDetect, undefined).catch((e: unknown) => e);
+    const err = await restoreFromS3.run(stack.ctx, noDetect, stack.incident()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as HarnessError).code).toBe('RECOVERY_FAILED');
     expect((err as Error).message).toMatch(/no backup to restore/);
@@ -92,7 +92,7 @@ describe('restore-from-s3', () => {
       );
     }
     s3.destroy();
-    const err = await restoreFromS3.run(stack.ctx, noDetect, undefined).catch((e: unknown) => e);
+    const err = await restoreFromS3.run(stack.ctx, noDetect, stack.incident()).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/all 2 newest backup\(s\) .* fail integrity_check/);
   });
 
@@ -100,7 +100,7 @@ describe('restore-from-s3', () => {
     await using stack = await startTestStack({ backupIntervalMs: 0 });
     await stack.env.services.get('s3')!.stop();
     const store = stack.env.services.get('trade-store')!;
-    const err = await restoreFromS3.run(stack.ctx, noDetect, undefined).catch((e: unknown) => e);
+    const err = await restoreFromS3.run(stack.ctx, noDetect, stack.incident()).catch((e: unknown) => e);
     expect((err as HarnessError).code).toBe('RECOVERY_FAILED');
     expect((err as Error).message).toMatch(/listing backups at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
     expect(store.running()).toBe(false);

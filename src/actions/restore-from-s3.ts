@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
-import type { RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
+import type { Incident, RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
 import { checkSqliteFile } from '../probes/sqlite-integrity.js';
 
 export interface S3Location {
@@ -43,12 +43,22 @@ export const restoreFromS3Params = z
     /** Service to restore; default: the one the environment names in its extension. */
     service: z.string().optional(),
     path: z.string().default('db'),
-    /** Restore only once a quick_check of the file fails, as an operator would (RTO includes detection). */
+    /**
+     * Restore only once the damage is detected, as an operator would (RTO includes detection):
+     * a quick_check of the file fails, or a probe reported damage or lost data.
+     */
     waitForDetection: z.boolean().default(true),
     detectIntervalMs: z.number().int().positive().default(250),
     detectTimeoutMs: z.number().int().positive().default(60_000),
     /** When the damage is never detected: restore anyway (recorded), or fail the action. */
     onUndetected: z.enum(['restore', 'fail']).default('restore'),
+    /**
+     * Which backup: `newest-good` (the newest that passes integrity_check), `before-fault` (the
+     * newest good one taken before injection started), or `auto`: before-fault when the incident
+     * is lost data (the file is intact, so every newer backup lacks the lost writes too),
+     * newest-good otherwise (backups of a damaged file fail integrity_check and are skipped).
+     */
+    restorePoint: z.enum(['auto', 'newest-good', 'before-fault']).default('auto'),
     /** Newest backups tried before giving up. */
     maxCandidates: z.number().int().positive().default(20),
     s3TimeoutMs: z.number().int().positive().default(10_000),
@@ -102,9 +112,23 @@ async function waitHealthy(url: string, timeoutMs: number, signal: AbortSignal):
   );
 }
 
+function restorePointFor(
+  wanted: RestoreFromS3Params['restorePoint'],
+  incident: Incident,
+): { point: 'newest-good' | 'before-fault'; reason: string } {
+  if (wanted !== 'auto') return { point: wanted, reason: 'set by the scenario' };
+  const seen = incident.detection();
+  if (seen?.data?.what === 'data-loss')
+    return { point: 'before-fault', reason: `data loss detected: ${seen.message}` };
+  return {
+    point: 'newest-good',
+    reason: seen ? `damage detected: ${seen.message}` : 'no data loss reported',
+  };
+}
+
 export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
   params: restoreFromS3Params,
-  async run(ctx: RunContext, params: RestoreFromS3Params): Promise<RecoveryResult> {
+  async run(ctx: RunContext, params: RestoreFromS3Params, incident: Incident): Promise<RecoveryResult> {
     const ext = ctx.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension | undefined;
     if (!ext) {
       throw new HarnessError(
@@ -138,8 +162,10 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
         async () => {
           const deadline = ctx.clock.now() + params.detectTimeoutMs;
           for (;;) {
+            const seen = incident.detection();
+            if (seen) return seen.message;
             const res = checkSqliteFile(file, 'quick');
-            if (!res.ok) return res.error;
+            if (!res.ok) return `${file} failed quick_check: ${res.error}`;
             if (ctx.clock.now() >= deadline) return undefined;
             await sleep(params.detectIntervalMs, undefined, { signal: ctx.signal });
           }
@@ -148,7 +174,10 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
       );
       details.detected = found !== undefined;
       if (found === undefined) {
-        ctx.emit('undetected', `restore-from-s3: ${file} passed quick_check for ${params.detectTimeoutMs}ms`);
+        ctx.emit(
+          'undetected',
+          `restore-from-s3: ${file} passed quick_check and no probe reported damage for ${params.detectTimeoutMs}ms`,
+        );
         if (params.onUndetected === 'fail') {
           throw new HarnessError(
             'RECOVERY_FAILED',
@@ -157,6 +186,13 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
         }
       }
     }
+
+    const point = restorePointFor(params.restorePoint, incident);
+    details.restorePoint = point.point;
+    details.restorePointReason = point.reason;
+    // Backup keys start with the snapshot's wall-clock ISO time (see backup-agent.ts).
+    const notAfter = point.point === 'before-fault' ? ctx.clock.isoAt(incident.injectStartMs) : undefined;
+    if (notAfter) details.notAfter = notAfter;
 
     await step('stop-service', () => service.stop(params.stopGraceMs));
     const s3 = s3ClientFor(ext.s3);
@@ -176,11 +212,22 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
           `restore-from-s3: no backup to restore: s3://${ext.s3.bucket}/${ext.s3.prefix} is empty`,
         );
       }
+      const eligible = notAfter
+        ? keys.filter(
+            (k) => k.key.slice(ext.s3.prefix.length, ext.s3.prefix.length + notAfter.length) <= notAfter,
+          )
+        : keys;
+      if (eligible.length === 0) {
+        throw new HarnessError(
+          'RECOVERY_FAILED',
+          `restore-from-s3: no backup to restore from before the fault (${notAfter}): the oldest of ${keys.length} in s3://${ext.s3.bucket}/${ext.s3.prefix} is ${keys.at(-1)?.key}`,
+        );
+      }
       const skipped: { key: string; error: string }[] = [];
       const chosen = await step(
         'fetch-and-verify',
         async () => {
-          for (const { key } of keys.slice(0, params.maxCandidates)) {
+          for (const { key } of eligible.slice(0, params.maxCandidates)) {
             let body: Uint8Array;
             try {
               const obj = await s3.send(new GetObjectCommand({ Bucket: ext.s3.bucket, Key: key }), {
@@ -196,14 +243,16 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
             skipped.push({ key, error: res.error });
             ctx.log(`restore-from-s3: skipping damaged backup ${key}: ${res.error}`);
           }
-          const tried = Math.min(keys.length, params.maxCandidates);
+          const tried = Math.min(eligible.length, params.maxCandidates);
           throw new HarnessError(
             'RECOVERY_FAILED',
             `restore-from-s3: all ${tried} newest backup(s) in s3://${ext.s3.bucket}/${ext.s3.prefix} fail integrity_check ` +
               `(newest ${skipped[0]?.key}: ${skipped[0]?.error})`,
           );
         },
-        (c) => `${c.key} (${c.bytes} bytes), ${skipped.length} damaged newer backup(s) skipped`,
+        (c) =>
+          `${c.key} (${c.bytes} bytes, ${point.point}), ${skipped.length} damaged newer backup(s) skipped` +
+          (notAfter ? `, ${keys.length - eligible.length} taken after the fault not considered` : ''),
       );
       details.backupKey = chosen.key;
       details.backupBytes = chosen.bytes;

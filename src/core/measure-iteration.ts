@@ -13,6 +13,7 @@ export interface IterationProbes {
 export async function measureIteration(m: {
   sc: LoadedScenario;
   index: number;
+  name?: string | undefined;
   running: readonly RunningProbe[];
   startMs: number;
   endMs: number;
@@ -68,6 +69,7 @@ export async function measureIteration(m: {
   );
   const result: IterationResult = {
     index: m.index,
+    ...(m.name ? { name: m.name } : {}),
     tInjectMs,
     rtoMs: primary.rto.rtoMs,
     recoveredAtMs: primary.rto.recoveredAtMs,

@@ -46,7 +46,7 @@ export interface RpoResult {
   lost: number;
   /** Up to 50 lost keys with their ack times (monotonic ms), oldest first. */
   lostSample: { key: string; ackMs: number }[];
-  /** Lost writes acknowledged after t_inject (split brain). */
+  /** Lost writes acknowledged after t_inject (split brain, or writes to a damaged store discarded by a restore). */
   lostAfterInject: number;
   /** Timed-out writes found present / absent (indeterminate, never counted as lost). */
   unknownPresent: number;
@@ -84,6 +84,8 @@ export interface FaultRecord {
 
 export interface IterationResult {
   index: number;
+  /** The scenario's name for the iteration (`iterations[].name`), if it gave one. */
+  name?: string;
   tInjectMs: number;
   /** From the primary probe. */
   rtoMs: number | null;

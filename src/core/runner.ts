@@ -21,6 +21,7 @@ import type {
   AnyProbe,
   AnyRecoveryAction,
   Clock,
+  Incident,
   InjectedFault,
   RunContext,
   RunEvent,
@@ -337,7 +338,13 @@ async function runIteration(
     const tInject = tInjectMs as number;
 
     setPhase('recover', 'waiting for recovery');
-    const recovery = await recover(sc, ctx, running, tInject, faults[0]?.fault);
+    const detection = () =>
+      events.find((e) => e.type === 'detected' && e.iteration === index && e.tMs >= injectStart);
+    const recovery = await recover(sc, ctx, running, tInject, {
+      fault: faults[0]?.fault,
+      injectStartMs: injectStart,
+      detection,
+    });
     emit('recovered', recovery.recoveredAtMs === null ? 'not recovered before the timeout' : 'recovered', {
       rtoMs: recovery.recoveredAtMs === null ? null : Math.round(recovery.recoveredAtMs - tInject),
     });
@@ -351,6 +358,7 @@ async function runIteration(
     return await measureIteration({
       sc,
       index,
+      name: plan.name,
       running,
       startMs,
       endMs,
@@ -399,8 +407,9 @@ async function recover(
   ctx: RunContext,
   running: readonly RunningProbe[],
   tInject: number,
-  fault: InjectedFault | undefined,
+  incident: Incident,
 ): Promise<RecoveryOutcome> {
+  const { fault } = incident;
   const { clock, signal } = ctx;
   const { timeout, stableFor } = sc.spec.recovery;
   const primary = running.find((p) => p.name === sc.primaryProbe) as RunningProbe;
@@ -412,12 +421,14 @@ async function recover(
   const minWatch = Math.max(sc.spec.observe, stableFor, 3 * primary.intervalMs + primary.timeoutMs);
 
   if (sc.action) {
-    // The operator acts once the fault is visible (the first failed operation), as in an incident.
-    while (clock.now() < deadline && !rtoNow().impact) await sleep(primary.intervalMs, undefined, { signal });
-    if (rtoNow().impact) {
+    // The operator acts once the fault is visible, as in an incident: the primary probe's first
+    // failed operation, or a probe's detection (damage or lost data that fails no request).
+    const visible = () => rtoNow().impact || incident.detection() !== undefined;
+    while (clock.now() < deadline && !visible()) await sleep(primary.intervalMs, undefined, { signal });
+    if (visible()) {
       const impl = lookupKind<AnyRecoveryAction>(builtinActions, sc.action.kind, 'recovery action');
       ctx.emit('action', `running recovery action ${sc.action.kind}`);
-      const r = await impl.run(ctx, sc.action.params, fault);
+      const r = await impl.run(ctx, sc.action.params, incident);
       out.action = sc.action.kind;
       out.steps = r.steps;
       if (r.details) out.details = r.details;

@@ -166,10 +166,23 @@ export interface RecoveryResult {
   details?: Record<string, unknown>;
 }
 
+/** What a recovery action knows about the incident it answers, as an operator would. */
+export interface Incident {
+  /** The iteration's first fault (its details), if any. */
+  fault: InjectedFault | undefined;
+  /** When injection started (monotonic ms): "restore to before the incident" uses it. */
+  injectStartMs: number;
+  /**
+   * The first `detected` event since injection (a probe saw damage or lost data), looked up when
+   * called, so an action can wait for it. Its `data.what` says which: 'damage' | 'data-loss'.
+   */
+  detection(): RunEvent | undefined;
+}
+
 /** A named recovery action a scenario can ask for (restore from backup, roll back). */
 export interface RecoveryAction<P = unknown> {
   params: z.ZodType<P>;
-  run(ctx: RunContext, params: P, fault: InjectedFault | undefined): Promise<RecoveryResult>;
+  run(ctx: RunContext, params: P, incident: Incident): Promise<RecoveryResult>;
 }
 
 /** What an environment module gets when asked to start. */

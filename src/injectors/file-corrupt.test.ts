@@ -73,12 +73,20 @@ describe('file-corrupt', () => {
     expect(existsSync(`${file}-wal`)).toBe(true);
     const d = corruptFile(file, fileCorruptParams.parse({ mode: 'delete-wal' }));
     expect(d.deleted).toEqual([`${file}-wal`, `${file}-shm`]);
+    expect(d.walBytes).toBeGreaterThan(0);
     // The writer keeps the unlinked WAL open and still works; a new connection finds the
     // WAL index pointing at frames that no longer exist.
     expect(db.prepare("select count(*) as n from t where id = 'late'").get()).toEqual({ n: 1 });
     const res = checkSqliteFile(file);
     expect(res.ok).toBe(false);
     db.close();
+  });
+
+  it('delete-wal: refuses a database that has no WAL, rather than do nothing', () => {
+    makeDb(); // closed: the WAL was checkpointed and removed
+    expect(() => corruptFile(file, fileCorruptParams.parse({ mode: 'delete-wal' }))).toThrow(
+      /a\.db-wal does not exist \(the database is not in WAL mode, or no connection has it open\)/,
+    );
   });
 
   it('rejects unknown modes and fields', () => {

@@ -74,6 +74,8 @@ export interface CorruptionDetails {
   writes: { offset: number; bytes: number; page?: number }[];
   pageSize?: number;
   deleted?: string[];
+  /** delete-wal: size of the deleted WAL (committed writes not yet checkpointed live there). */
+  walBytes?: number;
 }
 
 /** Applies the damage to `file` (synchronously, so the service cannot interleave a checkpoint). */
@@ -91,9 +93,16 @@ export function corruptFile(file: string, params: FileCorruptParams): Corruption
     writes: [],
   };
   if (params.mode === 'delete-wal') {
+    // Without a WAL there is nothing to lose: say so rather than report a fault that did nothing.
+    if (!existsSync(`${file}-wal`))
+      throw new HarnessError(
+        'INJECTION_FAILED',
+        `file-corrupt: ${file}-wal does not exist (the database is not in WAL mode, or no connection has it open)`,
+      );
     details.deleted = [];
     for (const suffix of ['-wal', '-shm']) {
       if (existsSync(file + suffix)) {
+        details.walBytes ??= statSync(file + suffix).size;
         unlinkSync(file + suffix);
         details.deleted.push(file + suffix);
       }
@@ -150,8 +159,12 @@ export const fileCorrupt: Injector<FileCorruptParams> = {
     if (params.restart === 'stop') await service.stop();
     const details = corruptFile(file, params);
     if (params.restart !== 'none') await service.start(ctx.signal);
-    const description = `${params.mode} damage to ${service.name}:${params.path} (seed ${details.seed})`;
-    ctx.log(`file-corrupt: ${description}: ${JSON.stringify(details.writes.slice(0, 8))}`);
+    const crash = params.restart === 'kill' ? ' across a crash (SIGKILL, restart)' : '';
+    const description =
+      params.mode === 'delete-wal'
+        ? `deleted the WAL (${details.walBytes} bytes) of ${service.name}:${params.path}${crash}`
+        : `${params.mode} damage to ${service.name}:${params.path}${crash} (seed ${details.seed})`;
+    ctx.log(`file-corrupt: ${description}: ${JSON.stringify(details.deleted ?? details.writes.slice(0, 8))}`);
     return {
       description,
       reversible: false,

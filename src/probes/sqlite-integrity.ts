@@ -80,6 +80,7 @@ export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
           firstDamageMs ??= startMs;
           ctx.emit('detected', `${common.name}: ${file} failed ${params.check}_check: ${res.error}`, {
             probe: common.name,
+            what: 'damage',
             file,
             checkStartMs: startMs,
             checkEndMs: ctx.clock.now(),

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startTestStack } from '../../environments/sqlite-s3/test-context.js';
 import { restoreFromS3, restoreFromS3Params } from '../actions/restore-from-s3.js';
-import { corruptFile, fileCorruptParams } from '../injectors/file-corrupt.js';
-import { sqliteIntegrity, sqliteIntegrityParams } from './sqlite-integrity.js';
+import { corruptFile, fileCorrupt, fileCorruptParams } from '../injectors/file-corrupt.js';
+import { checkSqliteFile, sqliteIntegrity, sqliteIntegrityParams } from './sqlite-integrity.js';
 import { sqliteTrades, sqliteTradesParams } from './sqlite-trades.js';
 
 describe('sqlite-trades and sqlite-integrity probes', () => {
@@ -40,7 +40,7 @@ describe('sqlite-trades and sqlite-integrity probes', () => {
     const res = await restoreFromS3.run(
       ctx,
       restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
-      undefined,
+      stack.incident(tInject),
     );
     await sleep(1000);
     await writes.stop();
@@ -66,5 +66,57 @@ describe('sqlite-trades and sqlite-integrity probes', () => {
     expect(acked[0] && v.present.has(acked[0].key!)).toBe(true);
     const stop = res.steps.find((s) => s.name === 'stop-service')!;
     expect(lost.every((o) => o.endMs > stop.startMs - 2000)).toBe(true);
+  });
+});
+
+describe('a database that comes back without its write-ahead log', () => {
+  it('is found by the read-back, and restored from the last backup before the fault', async () => {
+    await using stack = await startTestStack({ backupIntervalMs: 200 });
+    const { ctx, events } = stack;
+    const target = { service: 'trade-store' };
+    await using writes = await sqliteTrades.start(ctx, sqliteTradesParams.parse({ readBack: true }), {
+      name: 'writes',
+      intervalMs: 20,
+      timeoutMs: 1000,
+      target,
+    });
+    await sleep(1500);
+    expect(writes.ops().every((o) => o.outcome === 'ok')).toBe(true);
+
+    const injectStart = ctx.clock.now();
+    const fault = await fileCorrupt.inject(
+      ctx,
+      fileCorruptParams.parse({ mode: 'delete-wal', restart: 'kill' }),
+      target,
+    );
+    expect((fault.details.deleted as string[]).some((f) => f.endsWith('-wal'))).toBe(true);
+    const deadline = Date.now() + 5000;
+    while (!events.some((e) => e.type === 'detected') && Date.now() < deadline) await sleep(20);
+    const detected = events.find((e) => e.type === 'detected');
+    expect(detected?.data?.what).toBe('data-loss');
+    // The loss is silent to the file itself: it is a valid database, only older.
+    const file = stack.env.services.get('trade-store')!.dataPaths.db!;
+    expect(checkSqliteFile(file)).toEqual({ ok: true });
+    const beforeInject = writes.ops().filter((o) => o.outcome === 'ok' && o.endMs < injectStart);
+    const missingBeforeRestore =
+      beforeInject.length - (await writes.verify!(AbortSignal.timeout(10_000))).present.size;
+
+    const res = await restoreFromS3.run(ctx, restoreFromS3Params.parse({}), stack.incident(injectStart));
+    expect(res.details?.restorePoint).toBe('before-fault');
+    const notAfter = ctx.clock.isoAt(injectStart);
+    const key = res.details?.backupKey as string;
+    const snapshotIso = key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 1 + notAfter.length);
+    expect(snapshotIso <= notAfter).toBe(true);
+    await sleep(500);
+    await writes.stop();
+
+    const present = (await writes.verify!(AbortSignal.timeout(10_000))).present;
+    const lostBeforeInject = beforeInject.filter((o) => !present.has(o.key!));
+    // Restoring gave back what the crash took, up to the snapshot: only writes acknowledged after
+    // the snapshot (less than the 200 ms interval plus the kill) are still missing.
+    const snapshotMs = Date.parse(snapshotIso) - Date.parse(ctx.clock.isoAt(0));
+    expect(missingBeforeRestore).toBeGreaterThan(lostBeforeInject.length);
+    expect(lostBeforeInject.every((o) => o.endMs > snapshotMs - 50)).toBe(true);
+    expect((writes.summary!() as { missingOnReadBack: number }).missingOnReadBack).toBeGreaterThan(0);
   });
 });

@@ -13,9 +13,20 @@ export const sqliteTradesParams = z
     symbol: z.string().default('BTC-PERP'),
     /** Ids per lookup request when verifying. */
     verifyBatch: z.number().int().positive().default(500),
+    /**
+     * Read your writes: every operation first looks up the newest `readBackWindow` acknowledged
+     * trades and fails if one is missing. Finds loss that fails no request, such as a database
+     * that came back without its write-ahead log (the newest writes vanish). A trade found
+     * missing is reported once and not looked up again, so a permanent loss fails one operation.
+     */
+    readBack: z.boolean().default(false),
+    readBackWindow: z.number().int().positive().default(100),
   })
   .strict();
 export type SqliteTradesParams = z.infer<typeof sqliteTradesParams>;
+
+/** Acknowledged trades that a read-back did not find: the service answered, the data is gone. */
+class MissingTrades extends Error {}
 
 async function failText(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
@@ -32,6 +43,46 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
     };
     const prefix = `${common.name}-${randomBytes(4).toString('hex')}-`;
     let firstServiceFailureMs: number | undefined;
+    let firstDataLossMs: number | undefined;
+    let missingOnReadBack = 0;
+    /** readBack: acknowledged keys in acknowledgement order, and those already found missing. */
+    const acked: string[] = [];
+    const knownMissing = new Set<string>();
+    const lookup = async (base: string, ids: string[], signal: AbortSignal): Promise<Set<string>> => {
+      const res = await fetch(`${base}/trades/lookup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids }),
+        signal,
+      });
+      if (res.status !== 200)
+        throw new Error(`read-back of ${ids.length} trades failed: ${await failText(res)}`);
+      const body = (await res.json()) as { present?: unknown };
+      if (!Array.isArray(body.present)) throw new Error('read-back answer has no "present" list');
+      return new Set(body.present.filter((k): k is string => typeof k === 'string'));
+    };
+    const readBack = async (base: string, signal: AbortSignal, startMs: number): Promise<void> => {
+      const batch: string[] = [];
+      for (let i = acked.length - 1; i >= 0 && batch.length < params.readBackWindow; i--)
+        if (!knownMissing.has(acked[i]!)) batch.push(acked[i]!);
+      if (batch.length === 0) return;
+      const present = await lookup(base, batch, signal);
+      const missing = batch.filter((k) => !present.has(k));
+      if (missing.length === 0) return;
+      for (const k of missing) knownMissing.add(k);
+      missingOnReadBack += missing.length;
+      if (firstDataLossMs === undefined) {
+        firstDataLossMs = startMs;
+        ctx.emit(
+          'detected',
+          `${common.name}: ${missing.length} acknowledged trade(s) missing on read-back (first: ${missing[0]})`,
+          { probe: common.name, what: 'data-loss', missing: missing.length, checkStartMs: startMs },
+        );
+      }
+      throw new MissingTrades(
+        `${missing.length} acknowledged trade(s) missing on read-back (first: ${missing[0]})`,
+      );
+    };
     const loop = new OpenLoop({
       intervalMs: common.intervalMs,
       timeoutMs: common.timeoutMs,
@@ -40,7 +91,9 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
       op: async (signal, id) => {
         const startMs = ctx.clock.now();
         try {
-          const res = await fetch(`${await baseUrl(signal)}/trades`, {
+          const base = await baseUrl(signal);
+          if (params.readBack) await readBack(base, signal, startMs);
+          const res = await fetch(`${base}/trades`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({
@@ -54,9 +107,10 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
           });
           if (res.status !== 201) throw new Error(await failText(res));
           await res.arrayBuffer();
+          if (params.readBack) acked.push(`${prefix}${id}`);
           return { key: `${prefix}${id}` };
         } catch (err) {
-          firstServiceFailureMs ??= startMs;
+          if (!(err instanceof MissingTrades)) firstServiceFailureMs ??= startMs;
           throw err;
         }
       },
@@ -65,20 +119,11 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
     const verify = async (signal: AbortSignal): Promise<VerifyResult> => {
       const keys = loop.ops.filter((o) => o.outcome !== 'fail' && o.key !== undefined).map((o) => o.key!);
       const present = new Set<string>();
-      const url = `${await baseUrl(signal)}/trades/lookup`;
+      const base = await baseUrl(signal);
       for (let i = 0; i < keys.length; i += params.verifyBatch) {
         const ids = keys.slice(i, i + params.verifyBatch);
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ ids }),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(5000, common.timeoutMs))]),
-        });
-        if (res.status !== 200)
-          throw new Error(`read-back of ${ids.length} trades failed: ${await failText(res)}`);
-        const body = (await res.json()) as { present?: unknown };
-        if (!Array.isArray(body.present)) throw new Error('read-back answer has no "present" list');
-        for (const k of body.present) if (typeof k === 'string') present.add(k);
+        const t = AbortSignal.any([signal, AbortSignal.timeout(Math.max(5000, common.timeoutMs))]);
+        for (const k of await lookup(base, ids, t)) present.add(k);
       }
       return { present, checked: keys.length };
     };
@@ -90,7 +135,11 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
       ops: () => loop.ops,
       stop: () => loop.stop(),
       verify,
-      summary: () => ({ ...loop.rate(), firstServiceFailureMs }),
+      summary: () => ({
+        ...loop.rate(),
+        firstServiceFailureMs,
+        ...(params.readBack ? { firstDataLossMs, missingOnReadBack } : {}),
+      }),
       [Symbol.asyncDispose]: () => loop.stop(),
     };
   },

@@ -34,9 +34,7 @@ describe('renderSummary', () => {
     expect(lines).toContain('  ✓ rto writes: 28.5 s (bound ≤ 30 s)  HA runbook: Redis Sentinel RTO < 30 sec');
     expect(lines).toContain('  ✗ lost-writes writes: 3 (bound ≤ 0)  HA runbook: no acknowledged write lost');
     expect(text).toMatch(/✗ error-rate \(fault\): no operations in phase \(bound ≤ 50%\) \[inconclusive\]/);
-    expect(text).toContain(
-      'Lost writes  3 of 5000 acknowledged, 2 acknowledged after the fault (split brain)',
-    );
+    expect(text).toContain('Lost writes  3 of 5000 acknowledged, 2 of them acknowledged after the fault');
   });
 
   it('lists per-iteration RTOs, MTTR, wall time and report paths', () => {
@@ -49,6 +47,13 @@ describe('renderSummary', () => {
     expect(text).toContain('MTTR  mean 1.9 s, median 1.84 s, min 1.65 s, max 2.21 s (n=3)');
     expect(text).toContain('Wall time  1 min 43 s');
     expect(text).toContain('  runs/x/report.json\n  runs/x/report.md\n');
+  });
+
+  it('names an iteration the scenario named, with its RPO window', () => {
+    const report = splitBrainReport();
+    report.iterations[0]!.name = 'partition';
+    const text = renderSummary(report, { color: false });
+    expect(text).toMatch(/#1 \(partition\) {2}RTO 28\.5 s, .*lost writes 3, RPO window \d/);
   });
 
   it('gives the reason of an error run', () => {

@@ -70,9 +70,9 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
       const parts = [`RTO ${formatMaybeDuration(it.rtoMs, 'never recovered')}`];
       if (!it.impact) parts.push('no observed impact');
       if (it.mttdMs !== null) parts.push(`MTTD ${formatDuration(it.mttdMs)}`);
-      if (lost) parts.push(`lost writes ${lost.lost}`);
+      if (lost) parts.push(`lost writes ${lost.lost}`, `RPO window ${formatDuration(lost.windowMs)}`);
       if (it.error) parts.push(`error: ${it.error}`);
-      out.push(`  #${iterationLabel(it.index)}  ${parts.join(', ')}`);
+      out.push(`  #${iterationLabel(it.index, it.name)}  ${parts.join(', ')}`);
     }
   }
   const m = report.mttr;
@@ -82,8 +82,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
   }
   const lost = runLostWrites(report);
   if (lost) {
-    const split =
-      lost.afterInject > 0 ? `, ${lost.afterInject} acknowledged after the fault (split brain)` : '';
+    const split = lost.afterInject > 0 ? `, ${lost.afterInject} of them acknowledged after the fault` : '';
     const text = `Lost writes  ${lost.lost} of ${lost.acknowledged} acknowledged${split}`;
     out.push(lost.lost > 0 ? paint(text, 'red') : text);
   }

@@ -84,9 +84,12 @@ export function targetLabel(target: TargetResult): string {
   return label;
 }
 
-/** Iteration indexes in reports and events are 0-based (as the runner counts); people count from 1. */
-export function iterationLabel(index: number): string {
-  return String(index + 1);
+/**
+ * Iteration indexes in reports and events are 0-based (as the runner counts); people count from 1.
+ * With the scenario's name for it: "2 (header)".
+ */
+export function iterationLabel(index: number, name?: string): string {
+  return name ? `${index + 1} (${name})` : String(index + 1);
 }
 
 export function verdictLabel(verdict: Verdict): string {

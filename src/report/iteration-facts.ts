@@ -13,16 +13,20 @@ export function primaryProbe(it: IterationResult): ProbeIterationResult | undefi
   );
 }
 
-/** Lost acknowledged writes over every write probe, or null when no probe verified writes. */
+/**
+ * Lost acknowledged writes over every write probe, and the widest RPO window among them, or null
+ * when no probe verified writes.
+ */
 export function lostWrites(
   it: IterationResult,
-): { lost: number; acknowledged: number; afterInject: number } | null {
+): { lost: number; acknowledged: number; afterInject: number; windowMs: number } | null {
   const rpos = it.probes.flatMap((p) => (p.rpo ? [p.rpo] : []));
   if (rpos.length === 0) return null;
   return {
     lost: rpos.reduce((n, r) => n + r.lost, 0),
     acknowledged: rpos.reduce((n, r) => n + r.acknowledged, 0),
     afterInject: rpos.reduce((n, r) => n + r.lostAfterInject, 0),
+    windowMs: Math.max(...rpos.map((r) => r.rpoMs)),
   };
 }
 

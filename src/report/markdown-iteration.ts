@@ -33,7 +33,7 @@ function rpoSection(rpo: RpoResult, tInjectMs: number): string[] {
   const out = [
     `- Acknowledged writes: ${rpo.acknowledged}`,
     `- Lost (acknowledged, missing after recovery): **${rpo.lost}**`,
-    `- Lost and acknowledged after the fault (split brain): **${rpo.lostAfterInject}**`,
+    `- Lost and acknowledged after the fault (split brain, or writes to a damaged store that a restore discarded): **${rpo.lostAfterInject}**`,
     `- Timed out, found present: ${rpo.unknownPresent}; found absent: ${rpo.unknownAbsent} (indeterminate, not counted as lost)`,
     `- RPO window: ${formatDuration(rpo.rpoMs)}`,
   ];
@@ -112,7 +112,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
 
 export function iterationSection(it: IterationResult): string {
   const out = [
-    `### Iteration ${iterationLabel(it.index)}`,
+    `### Iteration ${iterationLabel(it.index, it.name)}`,
     '',
     `Fault injected at ${formatOffset(it.tInjectMs)} (t_inject).`,
   ];

@@ -61,11 +61,20 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(splitBrainReport());
     expect(md).toContain('3 of 5000 (2 acknowledged after the fault)');
     expect(md).toContain('Lost (acknowledged, missing after recovery): **3**');
-    expect(md).toContain('(split brain): **2**');
+    expect(md).toContain('discarded): **2**');
     expect(md).toContain('Timed out, found present: 1; found absent: 4');
     expect(md).toContain('RPO window: 40 ms');
     expect(md).toContain('| k\\|2003 | +20.030s | after fault by 30 ms |');
     expect(md).toContain('| network-partition | isolated master redis1 from sentinels | yes | +20.000s |');
+  });
+
+  it('names iterations and gives each one its RPO window in the summary table', () => {
+    const report = splitBrainReport();
+    report.iterations[0]!.name = 'partition';
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/\| Iteration \| RTO \| .*\| Lost writes \| RPO window \|/);
+    expect(md).toMatch(/\| 1 \(partition\) \| 28\.5 s \|.*\| 40 ms \|/);
+    expect(md).toContain('### Iteration 1 (partition)');
   });
 
   it('gives the timeline relative to run start', () => {

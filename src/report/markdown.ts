@@ -90,19 +90,22 @@ function lostText(lost: ReturnType<typeof lostWrites>): string {
 function iterations(r: RunReport): string[] {
   if (r.iterations.length === 0) return ['## Iterations', '', 'No iteration ran.'];
   const withMttd = r.iterations.some((it) => it.mttdMs !== null);
+  const withRpo = r.iterations.some((it) => lostWrites(it) !== null);
   const headers = ['Iteration', 'RTO', 'Impact', 'Recovered at', 'Failed ops', 'Lost writes'];
+  if (withRpo) headers.push('RPO window');
   if (withMttd) headers.push('MTTD');
   headers.push('Recovery steps');
   const rows = r.iterations.map((it) => {
     const lost = lostWrites(it);
     const row = [
-      iterationLabel(it.index) + (it.error ? ' (error)' : ''),
+      iterationLabel(it.index, it.name) + (it.error ? ' (error)' : ''),
       formatMaybeDuration(it.rtoMs, 'never recovered'),
       it.impact ? 'yes' : 'none observed',
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
       String(primaryProbe(it)?.rto.failedOps ?? '—'),
       lostText(lost),
     ];
+    if (withRpo) row.push(lost ? formatDuration(lost.windowMs) : '—');
     if (withMttd) row.push(formatMaybeDuration(it.mttdMs));
     row.push(recoverySteps(it.recovery.steps));
     return row;
