@@ -252,9 +252,50 @@ export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
 const PROBE_COMMON = ['name', 'kind', 'interval', 'rate', 'timeout', 'target'];
 const FAULT_COMMON = ['kind', 'target', 'at'];
 
-export function loadScenario(ref: string): LoadedScenario {
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** metric + phase: a target that replaces another for the same metric and phase. */
+const targetKey = (t: { metric?: unknown; phase?: unknown }) =>
+  `${String(t.metric)}|${String(t.phase ?? '')}`;
+
+/**
+ * The YAML of a scenario with its `extends` chain applied: the base scenario (validated on its own,
+ * so its errors name its file) with this file's fields on top.
+ */
+function readScenarioYaml(file: string, chain: readonly string[]): unknown {
+  const raw = readYaml(file);
+  if (!isRecord(raw) || raw.extends === undefined) return raw;
+  const ref = raw.extends;
+  const fail = (message: string) => new ValidationError(file, [{ path: 'extends', message }]);
+  if (typeof ref !== 'string' || ref === '')
+    throw fail('expected the name of a scenario under scenarios/ or a path to its YAML file');
+  const baseFile =
+    ref.endsWith('.yaml') || ref.endsWith('.yml') || ref.includes('/')
+      ? resolve(dirname(file), ref)
+      : join(PROJECT_ROOT, 'scenarios', `${ref}.yaml`);
+  if (!existsSync(baseFile)) throw fail(`no scenario "${ref}" (looked for ${baseFile})`);
+  if (baseFile === file || chain.includes(baseFile))
+    throw fail(`circular: ${[...chain, file, baseFile].map((f) => basename(f)).join(' → ')}`);
+  loadScenario(baseFile, [...chain, file]);
+  const base = readScenarioYaml(baseFile, [...chain, file]) as Record<string, unknown>;
+  const { extends: _, ...own } = raw;
+  const merged: Record<string, unknown> = { ...base, ...own };
+  if (isRecord(base.environmentOptions) && isRecord(own.environmentOptions))
+    merged.environmentOptions = { ...base.environmentOptions, ...own.environmentOptions };
+  if (Array.isArray(base.targets) && Array.isArray(own.targets)) {
+    const replaced = new Set(own.targets.filter(isRecord).map(targetKey));
+    merged.targets = [
+      ...base.targets.filter((t) => !isRecord(t) || !replaced.has(targetKey(t))),
+      ...own.targets,
+    ];
+  }
+  return merged;
+}
+
+export function loadScenario(ref: string, chain: readonly string[] = []): LoadedScenario {
   const file = resolveScenarioFile(ref);
-  const spec = parseWith(scenarioSchema, readYaml(file), file);
+  const spec = parseWith(scenarioSchema, readScenarioYaml(file, chain), file);
   const issues: ValidationIssue[] = [];
 
   const envDir = resolveEnvironmentDir(spec.environment, dirname(file));
@@ -348,9 +389,8 @@ export function loadScenario(ref: string): LoadedScenario {
   if (environmentKind(envDir) === 'yaml') loadEnvironmentFile(join(envDir, 'environment.yaml'));
   const envTargets = loadTargetsFile(join(envDir, 'targets.yaml'));
   // A scenario's target replaces the environment's for the same metric and phase, whichever probe it names.
-  const key = (t: ResolvedTarget) => `${t.metric}|${t.phase ?? ''}`;
-  const overridden = new Set(scenarioTargets.map(key));
-  const targets = [...envTargets.filter((t) => !overridden.has(key(t))), ...scenarioTargets];
+  const overridden = new Set(scenarioTargets.map(targetKey));
+  const targets = [...envTargets.filter((t) => !overridden.has(targetKey(t))), ...scenarioTargets];
   if (targets.length === 0) {
     throw new ValidationError(file, [
       { path: 'targets', message: `no targets: add some here or in ${join(envDir, 'targets.yaml')}` },

@@ -82,6 +82,13 @@ export const faultEntry = z.looseObject({
 export const actionEntry = z.looseObject({ kind: z.string().min(1) });
 
 export const scenario = z.strictObject({
+  extends: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
+    ),
   description: z.string().optional(),
   environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
   environmentOptions: z.record(z.string(), z.unknown()).optional(),
