@@ -25,12 +25,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # npm ci refuses a lockfile that lacks other platforms' optional binaries (biome, rollup,
   # esbuild builds for macOS/Windows), and a registry mirror without them cannot produce one.
   # Then install from the same lockfile without rewriting it: still one install per run.
-  if ! npm ci --no-audit --no-fund 2>/tmp/chaos-harness-npm-ci.err; then
-    if grep -q 'EUSAGE' /tmp/chaos-harness-npm-ci.err; then
+  ci_err=$(mktemp)
+  trap 'rm -f "$ci_err"' EXIT
+  if ! npm ci --no-audit --no-fund 2>"$ci_err"; then
+    if grep -q 'EUSAGE' "$ci_err"; then
       echo "setup: npm ci refused the lockfile (optional binaries of other platforms missing); npm install --no-save"
       npm install --no-save --no-audit --no-fund
     else
-      cat /tmp/chaos-harness-npm-ci.err >&2
+      cat "$ci_err" >&2
       exit 1
     fi
   fi
