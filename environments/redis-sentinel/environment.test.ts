@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
+import { redisSentinelExtension } from '../../src/probes/redis-write.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
 import redisSentinel, { redisSentinelOptions } from './environment.js';
 import { askRole } from './redis-control.js';
@@ -58,10 +59,18 @@ describe('redis-sentinel environment', () => {
       expect(failoverMs).toBeLessThan(8000);
       await fault[Symbol.asyncDispose]();
       expect(await env.services.get('redis-1')?.role()).toBe('replica');
-      expect(await env.services.get(promoted)?.role()).toBe('primary');
+      // Usually the replica promoted first stays master. On a loaded machine Sentinel may abort a
+      // promotion that outlasts failover-timeout (3 s here) and elect the other replica (seen once
+      // in a full-suite run): what must hold is one primary, a former replica, that all agree on.
+      const ext = redisSentinelExtension(run);
+      const masterNow = await ext?.electedMaster(AbortSignal.timeout(5000));
+      expect(['redis-2', 'redis-3']).toContain(masterNow);
+      expect(await env.services.get(masterNow as string)?.role()).toBe('primary');
+      const switches = ctx.events.filter((e) => e.type === 'redis-switch-master');
       console.log(
         `bring-up ${Math.round(env.info.bringUpMs as number)} ms, failover ${Math.round(failoverMs)} ms,`,
-        `rejoin ${Math.round(fault.details.rejoinMs as number)} ms`,
+        `rejoin ${Math.round(fault.details.rejoinMs as number)} ms, promoted ${promoted}, master now ${masterNow}`,
+        masterNow === promoted ? '' : `(re-elected: ${switches.map((e) => e.message).join('; ')})`,
       );
     }
     expect(markedProcesses(ctx.runId)).toEqual([]);
