@@ -62,8 +62,10 @@ async function splitBrain(options: Record<string, unknown>, waitForRejoin: boole
           .ops()
           .filter((o) => o.startMs > tCut)
           .map((o) => `${o.outcome} ${o.error ?? ''}`);
+        const log = (ha.summary?.() as { connectionLog?: unknown[] } | undefined)?.connectionLog ?? [];
         throw new Error(
-          `${(err as Error).message}; HA ops since the cut: ${[...new Set(errs)].slice(0, 8).join(' | ')}`,
+          `${(err as Error).message}; HA ops since the cut: ${[...new Set(errs)].slice(0, 8).join(' | ')}; ` +
+            `cut at ${Math.round(tCut)} ms; HA client connection log: ${JSON.stringify(log)}`,
         );
       });
     }

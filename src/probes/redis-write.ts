@@ -160,7 +160,19 @@ export const redisWrite: Probe<RedisWriteParams> = {
     }
     let connectionErrors = 0;
     let roleMismatches = 0;
-    redis.on('error', () => connectionErrors++);
+    // The client's own account of its connection (last 30 changes), for reports and diagnosis:
+    // a failover's RTO is often the client's reconnect schedule, not the server's.
+    const connectionLog: { tMs: number; event: string; detail?: string }[] = [];
+    const note = (event: string, detail?: string) => {
+      connectionLog.push({ tMs: Math.round(ctx.clock.now()), event, ...(detail ? { detail } : {}) });
+      if (connectionLog.length > 30) connectionLog.shift();
+    };
+    redis.on('error', (err: Error) => {
+      connectionErrors++;
+      note('error', err.message);
+    });
+    for (const event of ['connect', 'ready', 'close', 'end'] as const) redis.on(event, () => note(event));
+    redis.on('reconnecting', (delay: number) => note('reconnecting', `in ${delay} ms`));
     redis.connect().catch(() => {});
     try {
       await waitConnected(redis, ctx.signal, p.connectTimeoutMs, where);
@@ -220,7 +232,14 @@ export const redisWrite: Probe<RedisWriteParams> = {
         const keys = loop.ops.flatMap((o) => (o.key !== undefined && o.outcome !== 'fail' ? [o.key] : []));
         return readBack(ctx, keys, fallback, signal);
       },
-      summary: () => ({ ...loop.rate(), client: p.client, via: where, connectionErrors, roleMismatches }),
+      summary: () => ({
+        ...loop.rate(),
+        client: p.client,
+        via: where,
+        connectionErrors,
+        roleMismatches,
+        connectionLog: [...connectionLog],
+      }),
       [Symbol.asyncDispose]: stop,
     };
   },
