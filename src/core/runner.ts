@@ -13,6 +13,7 @@ import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
 import { createClock } from './clock.js';
 import { HarnessError } from './errors.js';
 import { DEFINITIONS, evaluateTargets, exitCodeFor, runVerdict } from './evaluate.js';
+import { incidentFrom } from './incident.js';
 import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
 import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
@@ -338,13 +339,8 @@ async function runIteration(
     const tInject = tInjectMs as number;
 
     setPhase('recover', 'waiting for recovery');
-    const detection = () =>
-      events.find((e) => e.type === 'detected' && e.iteration === index && e.tMs >= injectStart);
-    const recovery = await recover(sc, ctx, running, tInject, {
-      fault: faults[0]?.fault,
-      injectStartMs: injectStart,
-      detection,
-    });
+    const incident = incidentFrom(events, injectStart, faults[0]?.fault, index);
+    const recovery = await recover(sc, ctx, running, tInject, incident);
     emit('recovered', recovery.recoveredAtMs === null ? 'not recovered before the timeout' : 'recovered', {
       rtoMs: recovery.recoveredAtMs === null ? null : Math.round(recovery.recoveredAtMs - tInject),
     });

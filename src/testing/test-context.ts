@@ -5,14 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { createClock } from '../core/clock.js';
-import type {
-  EnvironmentStartContext,
-  Incident,
-  InjectedFault,
-  RunContext,
-  RunEvent,
-  StartedEnvironment,
-} from '../core/types.js';
+import type { EnvironmentStartContext, RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
+
+export { incidentFrom } from '../core/incident.js';
 
 export interface TestContext extends EnvironmentStartContext, Disposable {
   events: RunEvent[];
@@ -64,17 +59,4 @@ export function testContext(name: string, dir: string): TestContext {
     },
   };
   return ctx;
-}
-
-/** The incident a recovery action sees, as the runner builds it: detection = first `detected` event since injection. */
-export function incidentFrom(
-  events: readonly RunEvent[],
-  injectStartMs: number,
-  fault?: InjectedFault,
-): Incident {
-  return {
-    fault,
-    injectStartMs,
-    detection: () => events.find((e) => e.type === 'detected' && e.tMs >= injectStartMs),
-  };
 }
