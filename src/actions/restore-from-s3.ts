@@ -122,7 +122,7 @@ function restorePointFor(
     return { point: 'before-fault', reason: `data loss detected: ${seen.message}` };
   return {
     point: 'newest-good',
-    reason: seen ? `damage detected: ${seen.message}` : 'no data loss reported',
+    reason: seen ? `damage detected: ${seen.message}` : 'no probe reported lost data',
   };
 }
 
