@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanupStaleRuns, markedProcesses } from '../src/providers/local/run-registry.js';
 import { PROJECT_ROOT } from '../src/scenario/load.js';
+import { waitFor } from '../src/testing/wait.js';
 
 const SCENARIO = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml');
 let stateDir: string;
@@ -41,19 +41,11 @@ function startCli(runId: string): {
   return { child, output: () => out, exited };
 }
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('a run interrupted in the middle of a fault', () => {
   it('tears everything down on SIGINT, writes an ERROR report and exits 2', async () => {
     const runId = 'lifecycle-sigint';
     const cli = startCli(runId);
-    await waitFor(() => /inject: paused api/.test(cli.output()), 'the fault to be injected');
+    await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     // The service is frozen (SIGSTOP) right now: teardown must still get rid of it.
     expect(markedProcesses(runId).length).toBeGreaterThan(0);
     cli.child.kill('SIGINT');
@@ -69,7 +61,7 @@ describe('a run interrupted in the middle of a fault', () => {
   it('tears everything down on SIGTERM too', async () => {
     const runId = 'lifecycle-sigterm';
     const cli = startCli(runId);
-    await waitFor(() => /inject: paused api/.test(cli.output()), 'the fault to be injected');
+    await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(2);
     expect(markedProcesses(runId)).toEqual([]);
@@ -78,7 +70,7 @@ describe('a run interrupted in the middle of a fault', () => {
   it('leaves a record after SIGKILL that the next run uses to kill what was left and remove its dirs', async () => {
     const runId = 'lifecycle-sigkill';
     const cli = startCli(runId);
-    await waitFor(() => /inject: paused api/.test(cli.output()), 'the fault to be injected');
+    await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     cli.child.kill('SIGKILL');
     await cli.exited;
     // The harness could not clean up: its service is still there, and so is the record.

@@ -1,27 +1,11 @@
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import type { PostgresController } from './controller.js';
 import postgresHa, { postgresHaOptions } from './environment.js';
 import { checkBinaries } from './settings.js';
 import { testContext } from './test-context.js';
-
-async function roles(env: { services: ReadonlyMap<string, { role(): Promise<string | undefined> }> }) {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, s] of env.services) out[name] = await s.role();
-  return out;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs}ms`);
-    await sleep(20);
-  }
-}
 
 describe('postgres-ha environment', () => {
   it('comes up with live roles, fails over after a node crash, takes the node back, leaves nothing', async () => {
@@ -34,7 +18,7 @@ describe('postgres-ha environment', () => {
       expect(existsSync(dataDir)).toBe(true);
       expect(env.info.bringUpMs).toBeGreaterThan(0);
       expect(env.info.bringUpMs).toBeLessThan(60_000);
-      expect(await roles(env)).toEqual({ monitor: 'monitor', node1: 'primary', node2: 'replica' });
+      expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'primary', node2: 'replica' });
       expect((await pg.primary()).name).toBe('node1');
       expect((await pg.writablePrimary())?.name).toBe('node1');
       expect((await env.resolve({ role: 'replica' })).name).toBe('node2');
@@ -46,6 +30,7 @@ describe('postgres-ha environment', () => {
         'node2 writable',
         async () => ((await pg.writablePrimary())?.name === 'node2' ? true : undefined),
         30_000,
+        20,
       );
       expect(promoted).toBe(true);
       // Tuned monitor settings: ~1.5-3 s on an idle machine; the bound leaves room for a loaded one.
@@ -53,7 +38,7 @@ describe('postgres-ha environment', () => {
       expect(await env.services.get('node1')?.role()).toBe('stopped');
 
       await pg.restartNode('node1', AbortSignal.timeout(60_000));
-      expect(await roles(env)).toEqual({ monitor: 'monitor', node1: 'replica', node2: 'primary' });
+      expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'replica', node2: 'primary' });
     }
     // Disposed: no process of this run, no data directory.
     expect(markedProcesses(ctx.runId)).toEqual([]);

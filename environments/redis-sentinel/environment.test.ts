@@ -2,25 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
 import { redisSentinelExtension } from '../../src/probes/redis-write.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import redisSentinel, { redisSentinelOptions } from './environment.js';
 import { askRole } from './redis-control.js';
 import { testContext } from './test-context.js';
-
-async function roles(env: { services: ReadonlyMap<string, { role(): Promise<string | undefined> }> }) {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, s] of env.services) out[name] = await s.role();
-  return out;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs}ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('redis-sentinel environment', () => {
   it('comes up through the fault proxy with live roles, fails over after a kill and takes the master back', async () => {
@@ -28,7 +13,7 @@ describe('redis-sentinel environment', () => {
     {
       await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({}));
       expect(env.info.bringUpMs).toBeLessThan(10_000);
-      expect(await roles(env)).toEqual({
+      expect(await serviceRoles(env)).toEqual({
         'redis-1': 'primary',
         'redis-2': 'replica',
         'redis-3': 'replica',

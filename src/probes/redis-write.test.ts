@@ -5,6 +5,7 @@ import { testContext } from '../../environments/redis-sentinel/test-context.js';
 import type { RunContext, RunningProbe } from '../core/types.js';
 import { networkPartition } from '../injectors/network-partition.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
+import { waitFor } from '../testing/wait.js';
 import { type RedisSentinelExtension, redisWrite } from './redis-write.js';
 
 async function startProbe(run: RunContext, name: string, params: Record<string, unknown>, service?: string) {
@@ -14,14 +15,6 @@ async function startProbe(run: RunContext, name: string, params: Record<string, 
     timeoutMs: 500,
     target: service ? { service } : { role: 'primary' },
   });
-}
-
-async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await ok())) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs}ms`);
-    await sleep(50);
-  }
 }
 
 /** Acknowledged keys that the current master does not have, with the time each was acknowledged. */
@@ -48,11 +41,15 @@ async function splitBrain(options: Record<string, unknown>, waitForRejoin: boole
     const partition = await networkPartition.inject(run, networkPartition.params.parse({}), {
       service: 'redis-1',
     });
-    await until('failover away from redis-1', async () => (await ext.electedMaster()) !== 'redis-1', 15_000);
+    await waitFor(
+      'failover away from redis-1',
+      async () => (await ext.electedMaster()) !== 'redis-1',
+      15_000,
+    );
     // With min-replicas-to-write the new master refuses writes until the remaining replica has
     // re-attached to it, which sometimes took over 15 s here; the bounded test does not need it.
     if (waitForRejoin) {
-      await until(
+      await waitFor(
         'HA writes on the new master',
         () => ha.ops().some((o) => o.startMs > tCut && o.outcome === 'ok'),
         // ioredis re-asks the sentinels on its own schedule: 5 s was exceeded once on a loaded machine.
