@@ -3,17 +3,12 @@
 // included) and is kept consistent by SQLite even while the service writes, and the
 // agent stops with the service, so a restore never races an upload.
 import { readFile, rm } from 'node:fs/promises';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Database } from 'better-sqlite3';
+import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 
-export interface BackupAgentConfig {
+export interface BackupAgentConfig extends S3Location {
   intervalMs: number;
-  endpoint: string;
-  region: string;
-  bucket: string;
-  prefix: string;
-  accessKeyId: string;
-  secretAccessKey: string;
   /** Temporary snapshot file (same filesystem as the database). */
   tmpPath: string;
 }
@@ -44,16 +39,8 @@ export class BackupAgent {
   constructor(db: Database, cfg: BackupAgentConfig) {
     this.#db = db;
     this.#cfg = cfg;
-    this.#s3 = new S3Client({
-      endpoint: cfg.endpoint,
-      region: cfg.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
-      // The default checksum mode sends aws-chunked bodies that s3rver stores verbatim.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-    });
+    // One attempt: a failed upload is counted and the next snapshot is the retry.
+    this.#s3 = s3ClientFor(cfg, { maxAttempts: 1 });
   }
 
   start(): void {

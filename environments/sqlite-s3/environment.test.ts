@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import {
-  SQLITE_S3_EXTENSION,
-  type SqliteS3Extension,
-  s3ClientFor,
-} from '../../src/actions/restore-from-s3.js';
+import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
+import { s3ClientFor } from '../../src/actions/s3-client.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
 import { postTrade, startTestStack } from './test-context.js';
 

@@ -4,12 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import {
-  type S3Location,
-  SQLITE_S3_EXTENSION,
-  type SqliteS3Extension,
-  s3ClientFor,
-} from '../../src/actions/restore-from-s3.js';
+import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
+import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 import { HarnessError } from '../../src/core/errors.js';
 import type {
   EnvironmentModule,

@@ -12,8 +12,8 @@ import {
   restoreFromS3Params,
   SQLITE_S3_EXTENSION,
   type SqliteS3Extension,
-  s3ClientFor,
 } from './restore-from-s3.js';
+import { s3ClientFor } from './s3-client.js';
 
 async function fill(stack: TestStack, n: number): Promise<void> {
   const { host, port } = stack.env.services.get('trade-store')!.endpoints.http!;

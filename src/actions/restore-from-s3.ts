@@ -2,20 +2,12 @@
 // fetch the newest backup from S3 that passes integrity_check, put it in place, start again.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Incident, RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
 import { checkSqliteFile } from '../probes/sqlite-integrity.js';
-
-export interface S3Location {
-  endpoint: string;
-  region: string;
-  bucket: string;
-  prefix: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+import { type S3Location, s3ClientFor } from './s3-client.js';
 
 /** What an environment offers this action under `extensions[SQLITE_S3_EXTENSION]`. */
 export interface SqliteS3Extension {
@@ -24,19 +16,6 @@ export interface SqliteS3Extension {
   backupIntervalMs: number;
 }
 export const SQLITE_S3_EXTENSION = 'sqliteS3';
-
-export function s3ClientFor(loc: S3Location): S3Client {
-  return new S3Client({
-    endpoint: loc.endpoint,
-    region: loc.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: loc.accessKeyId, secretAccessKey: loc.secretAccessKey },
-    // The default checksum mode sends aws-chunked bodies that s3rver stores verbatim.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 2,
-  });
-}
 
 export const restoreFromS3Params = z
   .object({
