@@ -32,16 +32,20 @@ import type {
 
 export const TOOL = { name: 'chaos-harness', version: '0.1.0' };
 
+/** A twice-a-second picture of a running scenario, for progress output. */
+export interface ProgressStatus {
+  phase: string;
+  /** 1-based. */
+  iteration: number;
+  repeat: number;
+  opsPerSec: number;
+  failureStreak: number;
+  elapsedMs: number;
+}
+
 export interface ProgressSink {
   event(e: RunEvent): void;
-  status(s: {
-    phase: string;
-    iteration: number;
-    repeat: number;
-    opsPerSec: number;
-    failureStreak: number;
-    elapsedMs: number;
-  }): void;
+  status(s: ProgressStatus): void;
 }
 
 export interface RunOptions {

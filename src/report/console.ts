@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import type { RunReport, Verdict } from '../core/report-model.js';
+import type { ProgressSink, ProgressStatus } from '../core/runner.js';
 import type { RunEvent } from '../core/types.js';
 import {
   formatBound,
@@ -93,19 +94,9 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
   return `${out.join('\n')}\n`;
 }
 
-export interface ProgressStatus {
-  phase: string;
-  /** 1-based. */
-  iteration: number;
-  repeat: number;
-  opsPerSec: number;
-  failureStreak: number;
-  elapsedMs: number;
-}
+export type { ProgressStatus };
 
-export interface ProgressReporter {
-  event(e: RunEvent): void;
-  status(s: ProgressStatus): void;
+export interface ProgressReporter extends ProgressSink {
   close(): void;
 }
 
