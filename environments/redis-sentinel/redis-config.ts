@@ -15,14 +15,14 @@ export interface DataNodeConfig {
   minReplicasMaxLagSec?: number | undefined;
 }
 
+/** What every data node and sentinel runs with: loopback only, in the foreground, logging to stdout. */
+function processLines(port: number, dir: string): string[] {
+  return [`port ${port}`, `bind ${HOST}`, 'daemonize no', 'protected-mode no', `dir ${dir}`, 'logfile ""'];
+}
+
 export function dataNodeConf(c: DataNodeConfig): string {
   const lines = [
-    `port ${c.port}`,
-    `bind ${HOST}`,
-    'daemonize no',
-    'protected-mode no',
-    `dir ${c.dir}`,
-    'logfile ""',
+    ...processLines(c.port, c.dir),
     // No persistence: the hazard of a restarted empty master is part of what is tested.
     'save ""',
     'appendonly no',
@@ -57,14 +57,7 @@ export interface SentinelConfig {
 }
 
 export function sentinelConf(c: SentinelConfig): string {
-  const lines = [
-    `port ${c.port}`,
-    `bind ${HOST}`,
-    'daemonize no',
-    'protected-mode no',
-    `dir ${c.dir}`,
-    'logfile ""',
-  ];
+  const lines = processLines(c.port, c.dir);
   if (c.announcePort !== undefined)
     lines.push(`sentinel announce-ip ${HOST}`, `sentinel announce-port ${c.announcePort}`);
   lines.push(
