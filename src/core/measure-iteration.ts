@@ -2,7 +2,7 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { computeRpo, computeRto, summarizePhases, summarizeSeries } from './metrics.js';
 import type { IterationResult, ProbeIterationResult } from './report-model.js';
 import type { RecoveryOutcome } from './runner.js';
-import type { InjectedFault, RunContext, RunEvent, RunningProbe } from './types.js';
+import type { Incident, InjectedFault, RunContext, RunningProbe } from './types.js';
 
 export interface IterationProbes {
   running: RunningProbe[];
@@ -18,11 +18,11 @@ export async function measureIteration(m: {
   startMs: number;
   endMs: number;
   tInjectMs: number;
-  injectStartMs: number;
+  /** Its detection counts from injection start: an injector that restarts the service can see it before returning. */
+  incident: Incident;
   faults: { fault: InjectedFault; kind: string; atMs: number; endedAtMs?: number }[];
   recovery: RecoveryOutcome;
   ctx: RunContext;
-  events: readonly RunEvent[];
 }): Promise<IterationResult> {
   const { sc, running, startMs, endMs, tInjectMs, ctx } = m;
   const deadlineMs = tInjectMs + sc.spec.recovery.timeout;
@@ -63,10 +63,7 @@ export async function measureIteration(m: {
     probes.push(r);
   }
   const primary = probes.find((p) => p.probe === sc.primaryProbe) ?? (probes[0] as ProbeIterationResult);
-  // An injector that restarts the service can see detection before it returns: count from injection start.
-  const detected = m.events.find(
-    (e) => e.type === 'detected' && e.iteration === m.index && e.tMs >= m.injectStartMs,
-  );
+  const detected = m.incident.detection();
   const result: IterationResult = {
     index: m.index,
     ...(m.name ? { name: m.name } : {}),

@@ -363,11 +363,10 @@ async function runIteration(
       startMs,
       endMs,
       tInjectMs: tInject,
-      injectStartMs: injectStart,
+      incident,
       faults,
       recovery,
       ctx,
-      events,
     });
   } finally {
     exposeProbes(undefined);
