@@ -277,8 +277,8 @@ function readScenarioYaml(file: string, chain: readonly string[]): unknown {
   if (!existsSync(baseFile)) throw fail(`no scenario "${ref}" (looked for ${baseFile})`);
   if (baseFile === file || chain.includes(baseFile))
     throw fail(`circular: ${[...chain, file, baseFile].map((f) => basename(f)).join(' → ')}`);
-  loadScenario(baseFile, [...chain, file]);
   const base = readScenarioYaml(baseFile, [...chain, file]) as Record<string, unknown>;
+  buildScenario(baseFile, base);
   const { extends: _, ...own } = raw;
   const merged: Record<string, unknown> = { ...base, ...own };
   if (isRecord(base.environmentOptions) && isRecord(own.environmentOptions))
@@ -293,9 +293,14 @@ function readScenarioYaml(file: string, chain: readonly string[]): unknown {
   return merged;
 }
 
-export function loadScenario(ref: string, chain: readonly string[] = []): LoadedScenario {
+export function loadScenario(ref: string): LoadedScenario {
   const file = resolveScenarioFile(ref);
-  const spec = parseWith(scenarioSchema, readScenarioYaml(file, chain), file);
+  return buildScenario(file, readScenarioYaml(file, []));
+}
+
+/** Validates a scenario's YAML (its `extends` already applied) and resolves it; errors name `file`. */
+function buildScenario(file: string, raw: unknown): LoadedScenario {
+  const spec = parseWith(scenarioSchema, raw, file);
   const issues: ValidationIssue[] = [];
 
   const envDir = resolveEnvironmentDir(spec.environment, dirname(file));
