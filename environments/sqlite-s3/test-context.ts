@@ -1,8 +1,9 @@
 // Minimal contexts for this environment's tests (and those of its probes, injector and action).
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { incidentFrom } from '../../src/core/incident.js';
 import type { Incident, RunContext, RunEvent, StartedEnvironment } from '../../src/core/types.js';
-import { incidentFrom, testContext } from '../../src/testing/test-context.js';
+import { testContext } from '../../src/testing/test-context.js';
 import environment, { type SqliteS3Options, sqliteS3Options } from './environment.js';
 
 export interface TestStack extends AsyncDisposable {

@@ -7,8 +7,6 @@ import getPort from 'get-port';
 import { createClock } from '../core/clock.js';
 import type { EnvironmentStartContext, RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
 
-export { incidentFrom } from '../core/incident.js';
-
 export interface TestContext extends EnvironmentStartContext, Disposable {
   events: RunEvent[];
   runContext(env: StartedEnvironment): RunContext;
