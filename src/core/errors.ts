@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INJECTION_FAILED'
   | 'RECOVERY_FAILED'
   | 'VERIFY_FAILED'
+  | 'PROBE_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

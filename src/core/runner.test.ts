@@ -1,16 +1,24 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtinProbes } from '../probes/index.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
 import { loadScenario, PROJECT_ROOT } from '../scenario/load.js';
-import { runScenario } from './runner.js';
+import { type Kinds, runScenario } from './runner.js';
+import type { AnyProbe, RunningProbe } from './types.js';
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'test/fixtures/scenarios', `${name}.yaml`);
 
-async function run(ref: string, runId: string) {
+const outDirs: string[] = [];
+afterAll(() => {
+  for (const d of outDirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(ref: string, runId: string, kinds?: Partial<Kinds>) {
   const out = mkdtempSync(join(tmpdir(), 'runner-test-'));
-  const report = await runScenario({ scenario: loadScenario(ref), outDir: out, runId });
+  outDirs.push(out);
+  const report = await runScenario({ scenario: loadScenario(ref), outDir: out, runId, kinds });
   // Nothing the run started may outlive it.
   expect(markedProcesses(runId)).toEqual([]);
   return report;
@@ -66,5 +74,52 @@ describe('runScenario', () => {
     }
     expect(report.mttr?.n).toBe(2);
     expect(existsSync(report.runDir)).toBe(true);
+  });
+
+  describe('a probe whose client breaks mid-run', () => {
+    /**
+     * The real http probe, whose client the test breaks 1.5 s after it starts (during the steady
+     * state or the fault): `stall` stops it issuing operations, as a client that ended does;
+     * `report` keeps it issuing (every request failing, like a closed client) but it says why.
+     */
+    function breaking(how: 'stall' | 'report'): Partial<Kinds> {
+      const http = builtinProbes.http as AnyProbe;
+      const probe: AnyProbe = {
+        params: http.params,
+        async start(ctx, params, common) {
+          const real: RunningProbe = await http.start(ctx, params, common);
+          let broken = false;
+          const timer = setTimeout(() => {
+            broken = true;
+            if (how === 'stall') void real.stop();
+          }, 1500);
+          return {
+            ...real,
+            failure: () => (broken && how === 'report' ? 'its client ended (broken by the test)' : undefined),
+            async [Symbol.asyncDispose]() {
+              clearTimeout(timer);
+              await real[Symbol.asyncDispose]();
+            },
+          };
+        },
+      };
+      return { probes: { ...builtinProbes, http: probe } };
+    }
+
+    it.each(['stall', 'report'] as const)(
+      'ends ERROR naming the probe (%s), not FAIL of the service',
+      async (how) => {
+        const report = await run(fixture('probe-client-dies'), `runner-test-probe-${how}`, breaking(how));
+        expect(report.verdict).toBe('error');
+        expect(report.exitCode).toBe(2);
+        expect(report.error?.code).toBe('PROBE_FAILED');
+        expect(report.error?.message).toMatch(/probe "api" stopped working/);
+        expect(report.error?.message).toMatch(
+          how === 'stall' ? /issued no operation|fell behind/ : /broken by the test/,
+        );
+        expect(report.targets).toEqual([]);
+        expect(report.events.some((e) => e.type === 'probe-failed' && e.data?.probe === 'api')).toBe(true);
+      },
+    );
   });
 });

@@ -16,6 +16,7 @@ import { DEFINITIONS, evaluateTargets, exitCodeFor, runVerdict } from './evaluat
 import { incidentFrom } from './incident.js';
 import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
+import { probeFailure } from './probe-health.js';
 import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
 import type {
   AnyInjector,
@@ -59,7 +60,17 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
   /** Marks every process of the run (default: generated; env CHAOS_HARNESS_RUN_ID). Tests use it. */
   runId?: string | undefined;
+  /** The fault, probe and action kinds to run with (default: the built-in registries). */
+  kinds?: Partial<Kinds> | undefined;
 }
+
+export interface Kinds {
+  injectors: Readonly<Record<string, AnyInjector>>;
+  probes: Readonly<Record<string, AnyProbe>>;
+  actions: Readonly<Record<string, AnyRecoveryAction>>;
+}
+
+const BUILTIN_KINDS: Kinds = { injectors: builtinInjectors, probes: builtinProbes, actions: builtinActions };
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
@@ -68,6 +79,7 @@ function timestamp(): string {
 /** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
 export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const sc = opts.scenario;
+  const kinds: Kinds = { ...BUILTIN_KINDS, ...opts.kinds };
   const clock = createClock();
   const startedAt = clock.isoAt(0);
   const runDir = resolve(opts.outDir ?? join('runs', `${sc.name}-${timestamp()}`));
@@ -154,7 +166,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     for (const [i, plan] of iterationsPlan.entries()) {
       iterationNo = i;
       const ctx: RunContext = { env, clock, signal, log, emit, runDir };
-      const result = await runIteration(sc, plan, i, ctx, events, setPhase, (p) => {
+      const result = await runIteration(sc, kinds, plan, i, ctx, events, setPhase, (p) => {
         probesNow = p;
       });
       iterations.push(result);
@@ -258,7 +270,7 @@ function toError(err: unknown, signal: AbortSignal): { code: string; message: st
 }
 
 /** A registry entry; the loader already rejected unknown kinds, so a miss here is a harness bug. */
-function lookupKind<T>(registry: Record<string, T>, kind: string, what: string): T {
+function lookupKind<T>(registry: Readonly<Record<string, T>>, kind: string, what: string): T {
   const impl = registry[kind];
   if (!impl) throw new HarnessError('UNKNOWN_KIND', `unknown ${what} kind "${kind}"`);
   return impl;
@@ -266,12 +278,13 @@ function lookupKind<T>(registry: Record<string, T>, kind: string, what: string):
 
 async function startProbes(
   sc: LoadedScenario,
+  kinds: Kinds,
   ctx: RunContext,
   stack: AsyncDisposableStack,
 ): Promise<RunningProbe[]> {
   const running: RunningProbe[] = [];
   for (const p of sc.probes) {
-    const impl = lookupKind<AnyProbe>(builtinProbes, p.kind, 'probe');
+    const impl = lookupKind(kinds.probes, p.kind, 'probe');
     const rp = await impl.start(ctx, p.params, {
       name: p.name,
       intervalMs: p.intervalMs,
@@ -286,6 +299,7 @@ async function startProbes(
 
 async function runIteration(
   sc: LoadedScenario,
+  kinds: Kinds,
   plan: { name?: string; faults: ResolvedFault[] },
   index: number,
   ctx: RunContext,
@@ -293,9 +307,14 @@ async function runIteration(
   setPhase: (p: string, m: string) => void,
   exposeProbes: (p: IterationProbes | undefined) => void,
 ): Promise<IterationResult> {
-  const { clock, signal, emit } = ctx;
+  const { clock, emit } = ctx;
   const spec = sc.spec;
   await using stack = new AsyncDisposableStack();
+  // A probe that stops working aborts the iteration: what it would record is not a measurement.
+  const broken = new AbortController();
+  const runSignal = ctx.signal;
+  const signal = AbortSignal.any([runSignal, broken.signal]);
+  ctx = { ...ctx, signal };
   const faults: { fault: InjectedFault; kind: string; atMs: number; endedAtMs?: number }[] = [];
   const label = plan.name ? ` (${plan.name})` : '';
   setPhase(
@@ -303,9 +322,25 @@ async function runIteration(
     `iteration ${index + 1}${label}: workload starting, steady state for ${spec.steadyState.duration} ms`,
   );
   const startMs = clock.now();
-  const running = await startProbes(sc, ctx, stack);
+  const running = await startProbes(sc, kinds, ctx, stack);
   const probes: IterationProbes = { running, startMs };
   exposeProbes(probes);
+  const watchFrom = clock.now();
+  const checkProbes = () => {
+    for (const p of running) {
+      const why = probeFailure(p, clock.now(), watchFrom);
+      if (why === undefined) continue;
+      const err = new HarnessError(
+        'PROBE_FAILED',
+        `probe "${p.name}" stopped working: ${why}. Nothing it recorded after that measures the stack, so the run is an ERROR of the instrument, not a failure of the system under test`,
+      );
+      emit('probe-failed', err.message, { probe: p.name });
+      broken.abort(err);
+      return;
+    }
+  };
+  const watchdog = setInterval(checkProbes, 250);
+  stack.defer(() => clearInterval(watchdog));
   try {
     await sleep(spec.steadyState.duration, undefined, { signal });
     checkSteadyState(sc, running, startMs, clock);
@@ -316,7 +351,7 @@ async function runIteration(
     for (const f of plan.faults) {
       const wait = injectStart + f.atMs - clock.now();
       if (wait > 0) await sleep(wait, undefined, { signal });
-      const impl = lookupKind<AnyInjector>(builtinInjectors, f.kind, 'fault');
+      const impl = lookupKind(kinds.injectors, f.kind, 'fault');
       let fault: InjectedFault;
       try {
         fault = await impl.inject(ctx, f.params, f.target);
@@ -344,7 +379,7 @@ async function runIteration(
 
     setPhase('recover', 'waiting for recovery');
     const incident = incidentFrom(events, injectStart, faults[0]?.fault, index);
-    const recovery = await recover(sc, ctx, running, tInject, incident);
+    const recovery = await recover(sc, kinds, ctx, running, tInject, incident);
     emit('recovered', recovery.recoveredAtMs === null ? 'not recovered before the timeout' : 'recovered', {
       rtoMs: recovery.recoveredAtMs === null ? null : Math.round(recovery.recoveredAtMs - tInject),
     });
@@ -354,6 +389,9 @@ async function runIteration(
     }
     setPhase('verify', 'stopping the workload and reading back acknowledged writes');
     const endMs = clock.now();
+    clearInterval(watchdog);
+    checkProbes();
+    signal.throwIfAborted();
     await Promise.all(running.map((p) => p.stop()));
     return await measureIteration({
       sc,
@@ -368,6 +406,10 @@ async function runIteration(
       recovery,
       ctx,
     });
+  } catch (err) {
+    // The run's own interruption wins; otherwise a broken probe is the reason, not the AbortError.
+    if (broken.signal.aborted && !runSignal.aborted) throw broken.signal.reason;
+    throw err;
   } finally {
     exposeProbes(undefined);
   }
@@ -403,6 +445,7 @@ export interface RecoveryOutcome {
 
 async function recover(
   sc: LoadedScenario,
+  kinds: Kinds,
   ctx: RunContext,
   running: readonly RunningProbe[],
   tInject: number,
@@ -425,7 +468,7 @@ async function recover(
     const visible = () => rtoNow().impact || incident.detection() !== undefined;
     while (clock.now() < deadline && !visible()) await sleep(primary.intervalMs, undefined, { signal });
     if (visible()) {
-      const impl = lookupKind<AnyRecoveryAction>(builtinActions, sc.action.kind, 'recovery action');
+      const impl = lookupKind(kinds.actions, sc.action.kind, 'recovery action');
       ctx.emit('action', `running recovery action ${sc.action.kind}`);
       const r = await impl.run(ctx, sc.action.params, incident);
       out.action = sc.action.kind;

@@ -140,6 +140,11 @@ export interface RunningProbe extends AsyncDisposable {
   samples?(): Record<string, readonly { tMs: number; value: number }[]>;
   /** Extra facts for the report (e.g. requested vs achieved rate). */
   summary?(): Record<string, unknown>;
+  /**
+   * Why the probe stopped working (its client ended for good), or undefined while it works.
+   * The run then ends ERROR naming the probe: a broken instrument is never a failure of the stack.
+   */
+  failure?(): string | undefined;
 }
 
 export interface Probe<P = unknown> {

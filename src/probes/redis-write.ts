@@ -111,6 +111,39 @@ async function readBack(ctx: RunContext, keys: string[], fallback: Endpoint, sig
   );
 }
 
+function lastErrors(log: readonly { event: string; detail?: string }[]): string {
+  const errs = log.filter((e) => e.event === 'error').slice(-3);
+  return errs.length ? errs.map((e) => e.detail).join(' | ') : 'none';
+}
+
+/**
+ * One subscriber per sentinel on +switch-master for our master: on a failover, reconnect the
+ * writer so it asks the sentinels for the new master (a client still connected to an old master
+ * that nobody demoted yet would otherwise keep writing to it).
+ */
+function followFailovers(
+  ext: RedisSentinelExtension,
+  retryMs: number,
+  reconnect: (why: string) => void,
+): Redis[] {
+  return ext.sentinels.map((ep) => {
+    const sub = new Redis({
+      ...ep,
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: () => retryMs,
+    });
+    sub.on('error', () => {});
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === '+switch-master' && message.split(' ')[0] === ext.masterName)
+        reconnect(`+switch-master from sentinel ${ep.host}:${ep.port}: ${message}`);
+    });
+    // Queued until connected; ioredis subscribes again after every reconnect.
+    sub.subscribe('+switch-master').catch(() => {});
+    return sub;
+  });
+}
+
 export const redisWrite: Probe<RedisWriteParams> = {
   params: redisWriteParams,
   async start(ctx, p, common): Promise<RunningProbe> {
@@ -139,11 +172,18 @@ export const redisWrite: Probe<RedisWriteParams> = {
         sentinels: ext.sentinels,
         name: ext.masterName,
         role: 'master',
-        failoverDetector: true,
+        // ioredis's own failover detector calls its connector's disconnect() on +switch-master
+        // even while a reconnect is resolving the master: the connect then rejects with
+        // "Connection is closed." and the client ends for good (ioredis 5.9.2). followFailovers()
+        // below does the same job, but only reconnects a client that is connected.
+        failoverDetector: false,
         sentinelRetryStrategy: () => p.retryMs,
         sentinelCommandTimeout: 500,
         // A node demoted under us answers READONLY: reconnect so the sentinels are asked again.
-        reconnectOnError: (err) => err.message.startsWith('READONLY'),
+        reconnectOnError: (err) => {
+          if (err.message.startsWith('READONLY')) reconnect('READONLY reply');
+          return false;
+        },
       });
       where = `sentinels ${ext.sentinels.map((e) => `${e.host}:${e.port}`).join(',')} (${ext.masterName})`;
       fallback = ext.sentinels[0] as Endpoint;
@@ -160,6 +200,8 @@ export const redisWrite: Probe<RedisWriteParams> = {
     }
     let connectionErrors = 0;
     let roleMismatches = 0;
+    let stopped = false;
+    let failure: string | undefined;
     // The client's own account of its connection (last 30 changes), for reports and diagnosis:
     // a failover's RTO is often the client's reconnect schedule, not the server's.
     const connectionLog: { tMs: number; event: string; detail?: string }[] = [];
@@ -171,13 +213,32 @@ export const redisWrite: Probe<RedisWriteParams> = {
       connectionErrors++;
       note('error', err.message);
     });
-    for (const event of ['connect', 'ready', 'close', 'end'] as const) redis.on(event, () => note(event));
+    for (const event of ['connect', 'ready', 'close'] as const) redis.on(event, () => note(event));
     redis.on('reconnecting', (delay: number) => note('reconnecting', `in ${delay} ms`));
+    redis.on('end', () => {
+      note('end');
+      // The retry strategy never gives up, so an end we did not ask for is the instrument breaking.
+      if (!stopped)
+        failure ??= `its Redis client (${where}) ended and will not reconnect; last errors: ${lastErrors(connectionLog)}`;
+    });
+    // Reconnect (and so ask the sentinels again) only from a connected state: asking ioredis to
+    // disconnect while it is connecting makes that connect reject, and the client ends for good.
+    const reconnect = (why: string) => {
+      if (p.client !== 'sentinel' || redis.status !== 'ready') return;
+      note('reconnect', why);
+      redis.disconnect(true);
+    };
+    const followers = p.client === 'sentinel' && ext ? followFailovers(ext, p.retryMs, reconnect) : [];
     redis.connect().catch(() => {});
+    const closeAll = () => {
+      redis.disconnect();
+      for (const f of followers) f.disconnect();
+    };
     try {
       await waitConnected(redis, ctx.signal, p.connectTimeoutMs, where);
     } catch (err) {
-      redis.disconnect();
+      stopped = true;
+      closeAll();
       throw err;
     }
 
@@ -203,7 +264,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
         const role = roleResult.status === 'fulfilled' ? String(roleResult.value[0]) : 'unknown';
         if (role !== 'master') {
           roleMismatches++;
-          if (p.client === 'sentinel') redis.disconnect(true);
+          reconnect(`SET answered by a ${role}`);
           throw new Error(`SET acknowledged by a node whose ROLE is ${role}`);
         }
         if (setResult.value !== 'OK') throw new Error(`SET answered ${String(setResult.value)}`);
@@ -214,12 +275,14 @@ export const redisWrite: Probe<RedisWriteParams> = {
     loop.start();
     ctx.log(`redis-write ${common.name}: writing every ${common.intervalMs}ms via ${where}`);
 
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      await loop.stop();
-      redis.disconnect();
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        await loop.stop();
+        stopped = true;
+        closeAll();
+      })();
+      return stopping;
     };
     return {
       name: common.name,
@@ -240,6 +303,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
         roleMismatches,
         connectionLog: [...connectionLog],
       }),
+      failure: () => failure,
       [Symbol.asyncDispose]: stop,
     };
   },
