@@ -12,6 +12,12 @@ import type {
 
 const NO_IMPACT = 'the fault had no observable effect (no operation failed or timed out after it)';
 
+/**
+ * A phase (or a set of writes) with fewer operations than this measures nothing: its target is
+ * "not measured" and INCONCLUSIVE, never PASS (an empty fault phase has a 0 % error rate).
+ */
+export const MIN_OPS = 5;
+
 function fmt(unit: TargetResult['unit'], v: number | null): string {
   if (v === null) return 'not measured';
   if (unit === 'ms') return `${Math.round(v)} ms`;
@@ -37,6 +43,19 @@ interface Measured {
   error?: boolean;
   /** A time that was not reached (never recovered): a failure of the system, not of the harness. */
   notReached?: boolean;
+  /** Too few operations to mean anything: INCONCLUSIVE. */
+  notMeasured?: boolean;
+}
+
+/** "Not measured" when some iteration has fewer than MIN_OPS operations in what the target judges. */
+function tooFew(counts: readonly number[], what: string): Measured | undefined {
+  const i = counts.findIndex((n) => n < MIN_OPS);
+  if (i < 0) return undefined;
+  return {
+    value: null,
+    notMeasured: true,
+    note: `not measured: ${what} holds ${counts[i]} operation(s) in iteration ${i + 1} (at least ${MIN_OPS} needed)`,
+  };
 }
 
 const worst = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
@@ -62,27 +81,49 @@ function measure(
   const phase: PhaseName | undefined = t.phase;
   switch (t.metric) {
     case 'rto': {
-      const rtos = ps.map((p) => p.rto.rtoMs);
-      if (rtos.some((r) => r === null)) {
+      // An iteration without impact has no RTO figure; with expectImpact: false its RTO counts as 0.
+      const hit = ps.filter((p) => p.rto.impact);
+      if (hit.some((p) => p.rto.rtoMs === null)) {
         return { value: null, notReached: true, note: 'did not recover within the recovery timeout' };
       }
-      return { value: worst(rtos as number[]), note: `worst of ${rtos.length} iteration(s)` };
+      if (hit.length === 0) return { value: 0, note: 'no observable impact in any iteration' };
+      const rtos = hit.map((p) => p.rto.rtoMs as number);
+      const quiet = ps.length - hit.length;
+      return {
+        value: worst(rtos),
+        note: `worst of ${rtos.length} iteration(s)${quiet ? `; ${quiet} without impact` : ''}`,
+      };
     }
     case 'mttr':
-      if (its.some((it) => it.rtoMs === null)) {
+      if (its.some((it) => it.impact && it.rtoMs === null)) {
         return {
           value: null,
           notReached: true,
           note: 'an iteration did not recover within the recovery timeout',
         };
       }
-      return mttr ? { value: mttr.meanMs, note: `mean of ${mttr.n}` } : { value: null, error: true };
+      return mttr
+        ? { value: mttr.meanMs, note: `mean of ${mttr.n}` }
+        : { value: 0, note: 'no observable impact in any iteration' };
     case 'rpo':
     case 'lost-writes':
     case 'lost-writes-after-fault': {
       if (ps.some((p) => !p.rpo))
         return { value: null, error: true, note: 'the probe does not read writes back' };
       const r = ps.map((p) => p.rpo!);
+      // Split brain is judged on the writes attempted after the fault (refused ones count: a
+      // master that refuses writes loses none), the rest on the acknowledged writes.
+      const thin =
+        t.metric === 'lost-writes-after-fault'
+          ? tooFew(
+              ps.map((p) => p.phases.fault.count + p.phases.recovered.count),
+              'the writes attempted after the fault',
+            )
+          : tooFew(
+              r.map((x) => x.acknowledged),
+              'the acknowledged writes',
+            );
+      if (thin) return thin;
       if (t.metric === 'rpo') return { value: worst(r.map((x) => x.rpoMs)), note: 'worst iteration' };
       if (t.metric === 'lost-writes') {
         return {
@@ -94,10 +135,20 @@ function measure(
     }
     case 'error-rate': {
       const ph = phase ?? 'fault';
+      const thin = tooFew(
+        ps.map((p) => p.phases[ph].count),
+        `the ${ph} phase`,
+      );
+      if (thin) return thin;
       return { value: worst(ps.map((p) => p.phases[ph].errorRate)), note: `${ph} phase, worst iteration` };
     }
     case 'failed-ops': {
       if (phase) {
+        const thin = tooFew(
+          ps.map((p) => p.phases[phase].count),
+          `the ${phase} phase`,
+        );
+        if (thin) return thin;
         return {
           value: sum(ps.map((p) => p.phases[phase].failed + p.phases[phase].unknown)),
           note: `${phase} phase, all iterations`,
@@ -124,6 +175,11 @@ function measure(
       const lat = /^latency-(p50|p95|p99|max)$/.exec(t.metric);
       if (lat) {
         const ph = phase ?? 'steady';
+        const thin = tooFew(
+          ps.map((p) => p.phases[ph].count),
+          `the ${ph} phase`,
+        );
+        if (thin) return thin;
         const field = `${lat[1]}Ms` as 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs';
         const vals = ps.map((p) => p.phases[ph][field]).filter((v): v is number => v !== null);
         if (vals.length === 0)
@@ -134,15 +190,19 @@ function measure(
       if (ser) {
         const [, stat, name] = ser as unknown as [string, 'p95' | 'max', string];
         const vals: number[] = [];
+        const counts: number[] = [];
         for (const p of ps) {
           const s = p.series?.[name];
-          if (!s) continue;
+          let n = 0;
           for (const ph of phase ? [phase] : (['steady', 'fault', 'recovered'] as const)) {
-            const v = s[ph][stat];
+            const v = s?.[ph][stat] ?? null;
+            n += s?.[ph].count ?? 0;
             if (v !== null) vals.push(v);
           }
+          counts.push(n);
         }
-        if (vals.length === 0) return { value: null, error: true, note: `no samples of series "${name}"` };
+        const thin = tooFew(counts, `series "${name}" in the ${phase ?? 'whole'} run`);
+        if (thin) return thin;
         return { value: worst(vals), note: `${phase ?? 'all'} phase(s), worst` };
       }
       return { value: null, error: true, note: `unknown metric ${t.metric}` };
@@ -163,6 +223,7 @@ export function evaluateTargets(
     let verdict: Verdict;
     let note = m.note;
     if (m.error) verdict = 'error';
+    else if (m.notMeasured) verdict = 'inconclusive';
     else if (m.value === null) verdict = 'fail';
     else verdict = m.value <= t.bound ? 'pass' : 'fail';
     if (noImpact && (t.metric === 'rto' || t.metric === 'mttr') && verdict !== 'error') {
@@ -209,7 +270,10 @@ export const DEFINITIONS: Record<string, string> = {
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
   latency:
-    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject until t_recovered or, for a fault with its own duration, until it ended if later, recovered = after), from an HDR histogram with 3 significant digits; error rate = (failed + timed out) / operations started in the phase.',
+    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject until t_recovered or, for a fault with its own duration, until it ended if later, recovered = after), from an HDR histogram with 3 significant digits; an operation goes to the phase it started in, except that one still in flight at t_inject belongs to the fault phase; error rate = (failed + timed out) / operations in the phase.',
   counts:
     'Counts (lost writes, failed operations) are summed over iterations; times and rates take the worst iteration.',
+  notMeasured: `A target whose phase holds fewer than ${MIN_OPS} operations in some iteration (or whose probe acknowledged fewer than ${MIN_OPS} writes, or attempted fewer than ${MIN_OPS} after the fault for lost-writes-after-fault) is not measured: INCONCLUSIVE, never PASS.`,
+  instrument:
+    'A probe whose client ended, or that issued fewer than 70% of its scheduled operations over a window of max(2 s, 10 intervals), stopped working: the run is ERROR (PROBE_FAILED) naming the probe, not a FAIL of the system under test.',
 };

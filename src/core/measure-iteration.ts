@@ -31,11 +31,13 @@ export async function measureIteration(m: {
   const probes: ProbeIterationResult[] = [];
   for (const p of running) {
     const ops = p.ops();
-    const rto = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
+    const raw = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
     // The fault phase lasts until recovery, and at least as long as a timed fault is active
     // (a latency fault fails nothing, so recovery alone would leave its phase empty).
     const split =
-      rto.recoveredAtMs === null ? null : Math.min(endMs, Math.max(rto.recoveredAtMs, faultsEndedMs ?? 0));
+      raw.recoveredAtMs === null ? null : Math.min(endMs, Math.max(raw.recoveredAtMs, faultsEndedMs ?? 0));
+    // Nothing failed, so nothing recovered: an RTO figure here would be the first op's start time.
+    const rto = raw.impact ? raw : { ...raw, rtoMs: null, recoveredAtMs: null };
     const bounds = { startMs, tInjectMs, recoveredAtMs: split, endMs };
     const r: ProbeIterationResult = {
       probe: p.name,

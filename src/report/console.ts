@@ -7,10 +7,10 @@ import type { RunEvent } from '../core/types.js';
 import {
   formatBound,
   formatDuration,
-  formatMaybeDuration,
   formatMeasured,
   formatNumber,
   formatOffset,
+  formatRto,
   iterationLabel,
   targetLabel,
   verdictLabel,
@@ -68,8 +68,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     out.push('', 'Iterations');
     for (const it of report.iterations) {
       const lost = lostWrites(it);
-      const parts = [`RTO ${formatMaybeDuration(it.rtoMs, 'never recovered')}`];
-      if (!it.impact) parts.push('no observed impact');
+      const parts = [`RTO ${formatRto(it.rtoMs, it.impact)}`];
       if (it.mttdMs !== null) parts.push(`MTTD ${formatDuration(it.mttdMs)}`);
       if (lost) parts.push(`lost writes ${lost.lost}`, `RPO window ${formatDuration(lost.windowMs)}`);
       if (it.error) parts.push(`error: ${it.error}`);

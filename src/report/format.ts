@@ -41,6 +41,12 @@ export function formatMaybeDuration(ms: number | null | undefined, missing = 'â€
   return ms === null || ms === undefined ? missing : formatDuration(ms);
 }
 
+/** An RTO as every writer shows it: no figure when the fault had no observable effect. */
+export function formatRto(rtoMs: number | null, impact: boolean): string {
+  if (!impact) return 'no impact';
+  return formatMaybeDuration(rtoMs, 'never recovered');
+}
+
 /** A ratio in [0, 1] as a percentage: 0.0123 â†’ "1.23%". */
 export function formatPercent(ratio: number): string {
   return `${formatNumber(ratio * 100)}%`;

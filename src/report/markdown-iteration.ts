@@ -13,6 +13,7 @@ import {
   formatNumber,
   formatOffset,
   formatPercent,
+  formatRto,
   iterationLabel,
 } from './format.js';
 import { code, inline, table } from './markdown-table.js';
@@ -59,7 +60,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
   const out = [
     `#### Probe ${code(p.probe)} (${inline(p.kind)}, every ${formatDuration(p.intervalMs)}, timeout ${formatDuration(p.timeoutMs)})`,
     '',
-    `- RTO: ${p.rto.rtoMs === null ? 'never recovered' : formatDuration(p.rto.rtoMs)}` +
+    `- RTO: ${formatRto(p.rto.rtoMs, p.rto.impact)}` +
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
     `- First failure: ${offset(p.rto.firstFailureMs)}; last failure: ${offset(p.rto.lastFailureMs)}`,

@@ -8,6 +8,7 @@ import {
   formatMaybeDuration,
   formatMeasured,
   formatOffset,
+  formatRto,
   iterationLabel,
   verdictLabel,
 } from './format.js';
@@ -99,7 +100,7 @@ function iterations(r: RunReport): string[] {
     const lost = lostWrites(it);
     const row = [
       iterationLabel(it.index, it.name) + (it.error ? ' (error)' : ''),
-      formatMaybeDuration(it.rtoMs, 'never recovered'),
+      formatRto(it.rtoMs, it.impact),
       it.impact ? 'yes' : 'none observed',
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
       String(primaryProbe(it)?.rto.failedOps ?? '—'),

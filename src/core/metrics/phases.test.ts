@@ -148,6 +148,14 @@ describe('summarizePhases', () => {
     });
   });
 
+  it('puts an op still in flight at t_inject into the fault phase, not the steady state', () => {
+    // Started 5 ms before the injection returned and failed 300 ms later: the fault hit it.
+    const history = [...ops(9, 0, 'ok'), op(995, 'fail', 300), op(1100, 'ok', 2)];
+    const phases = summarizePhases(history, BOUNDS);
+    expect(phases.steady).toMatchObject({ count: 9, failed: 0, errorRate: 0 });
+    expect(phases.fault).toMatchObject({ count: 2, failed: 1, errorRate: 0.5 });
+  });
+
   it('reports no percentiles for a phase where every op failed', () => {
     const { fault } = summarizePhases(ops(3, 1000, 'fail'), BOUNDS);
     expect(fault).toMatchObject({ count: 3, failed: 3, errorRate: 1, p50Ms: null, maxMs: null });

@@ -45,7 +45,10 @@ function emptyByPhase<T>(): Record<PhaseName, T[]> {
   return { steady: [], fault: [], recovered: [] };
 }
 
-/** Ops go to the phase they started in; ops outside [start, end) are left out. */
+/**
+ * Ops go to the phase they started in, except that an op still in flight at t_inject belongs to
+ * the fault phase (the fault hit it); ops outside [start, end) are left out.
+ */
 export function summarizePhases(
   ops: readonly OpRecord[],
   b: PhaseBoundsInput,
@@ -53,7 +56,8 @@ export function summarizePhases(
   const windows = phaseBounds(b);
   const byPhase = emptyByPhase<OpRecord>();
   for (const op of ops) {
-    const phase = PHASES.find((p) => inWindow(op.startMs, windows[p]));
+    let phase = PHASES.find((p) => inWindow(op.startMs, windows[p]));
+    if (phase === 'steady' && op.endMs > b.tInjectMs) phase = 'fault';
     if (phase) byPhase[phase].push(op);
   }
   const result = {} as Record<PhaseName, LatencySummary>;
