@@ -47,6 +47,15 @@ interface Measured {
   notMeasured?: boolean;
 }
 
+/**
+ * A probe that never recovered has no recovered phase: a target on it fails (the system did not
+ * get there), rather than being "not measured".
+ */
+function neverRecovered(ps: readonly ProbeIterationResult[], phase: PhaseName): Measured | undefined {
+  if (phase !== 'recovered' || !ps.some((p) => p.rto.impact && p.rto.rtoMs === null)) return undefined;
+  return { value: null, notReached: true, note: 'never recovered, so there is no recovered phase' };
+}
+
 /** "Not measured" when some iteration has fewer than MIN_OPS operations in what the target judges. */
 function tooFew(counts: readonly number[], what: string): Measured | undefined {
   const i = counts.findIndex((n) => n < MIN_OPS);
@@ -135,19 +144,23 @@ function measure(
     }
     case 'error-rate': {
       const ph = phase ?? 'fault';
-      const thin = tooFew(
-        ps.map((p) => p.phases[ph].count),
-        `the ${ph} phase`,
-      );
+      const thin =
+        neverRecovered(ps, ph) ??
+        tooFew(
+          ps.map((p) => p.phases[ph].count),
+          `the ${ph} phase`,
+        );
       if (thin) return thin;
       return { value: worst(ps.map((p) => p.phases[ph].errorRate)), note: `${ph} phase, worst iteration` };
     }
     case 'failed-ops': {
       if (phase) {
-        const thin = tooFew(
-          ps.map((p) => p.phases[phase].count),
-          `the ${phase} phase`,
-        );
+        const thin =
+          neverRecovered(ps, phase) ??
+          tooFew(
+            ps.map((p) => p.phases[phase].count),
+            `the ${phase} phase`,
+          );
         if (thin) return thin;
         return {
           value: sum(ps.map((p) => p.phases[phase].failed + p.phases[phase].unknown)),
@@ -175,10 +188,12 @@ function measure(
       const lat = /^latency-(p50|p95|p99|max)$/.exec(t.metric);
       if (lat) {
         const ph = phase ?? 'steady';
-        const thin = tooFew(
-          ps.map((p) => p.phases[ph].count),
-          `the ${ph} phase`,
-        );
+        const thin =
+          neverRecovered(ps, ph) ??
+          tooFew(
+            ps.map((p) => p.phases[ph].count),
+            `the ${ph} phase`,
+          );
         if (thin) return thin;
         const field = `${lat[1]}Ms` as 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs';
         const vals = ps.map((p) => p.phases[ph][field]).filter((v): v is number => v !== null);
@@ -254,10 +269,6 @@ export function runVerdict(targets: readonly TargetResult[], noImpact: boolean):
   if (targets.some((t) => t.verdict === 'fail')) return 'fail';
   if (noImpact || targets.some((t) => t.verdict === 'inconclusive')) return 'inconclusive';
   return 'pass';
-}
-
-export function exitCodeFor(v: Verdict): 0 | 1 | 2 {
-  return v === 'pass' ? 0 : v === 'error' ? 2 : 1;
 }
 
 export const DEFINITIONS: Record<string, string> = {

@@ -123,6 +123,20 @@ export interface TargetResult {
   note?: string;
 }
 
+/** How the run compares with what its scenario declared it is meant to show (`expect:`). */
+export interface ExpectationResult {
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  failing?: string[];
+  met: boolean;
+  outcome:
+    | 'as-expected'
+    | 'failed-for-another-reason'
+    | 'expected-to-fail-but-passed'
+    | 'unexpected-verdict'
+    | 'error';
+  message: string;
+}
+
 export interface MttrResult {
   n: number;
   meanMs: number;
@@ -137,7 +151,10 @@ export interface RunReport {
   scenario: { name: string; file: string; description?: string };
   environment: { name: string; provider: string; info: Record<string, unknown> };
   verdict: Verdict;
+  /** 0 when the run behaved as intended (see `expectation`), 1 when not, 2 when it could not measure. */
   exitCode: 0 | 1 | 2;
+  /** Present when the scenario declared what it is meant to show. */
+  expectation?: ExpectationResult;
   /** Why the run is `error` (or a note on `inconclusive`). */
   error?: { code: string; message: string };
   startedAt: string;

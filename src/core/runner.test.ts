@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinProbes } from '../probes/index.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
+import { renderJunit } from '../report/junit.js';
 import { loadScenario, PROJECT_ROOT } from '../scenario/load.js';
 import { type Kinds, runScenario } from './runner.js';
 import type { AnyProbe, RunningProbe } from './types.js';
@@ -43,8 +44,11 @@ describe('runScenario', () => {
   it('ends INCONCLUSIVE, never PASS, when the fault had no observable effect', async () => {
     const report = await run('http-service-ignored-signal', 'runner-test-ignored');
     expect(report.verdict).toBe('inconclusive');
-    expect(report.exitCode).toBe(1);
+    // The scenario exists to show exactly this, and declares it: it behaved as intended.
+    expect(report.expectation).toMatchObject({ verdict: 'inconclusive', met: true });
+    expect(report.exitCode).toBe(0);
     expect(report.iterations[0]?.impact).toBe(false);
+    expect(report.iterations[0]?.rtoMs).toBeNull();
     expect(report.targets.find((t) => t.metric === 'rto')?.verdict).toBe('inconclusive');
   });
 
@@ -121,5 +125,29 @@ describe('runScenario', () => {
         expect(report.events.some((e) => e.type === 'probe-failed' && e.data?.probe === 'api')).toBe(true);
       },
     );
+  });
+
+  describe('a negative control', () => {
+    it('exits 0 when it fails as declared, and its JUnit is green', async () => {
+      const report = await run(fixture('control-as-declared'), 'runner-test-control-ok');
+      expect(report.verdict).toBe('fail');
+      expect(report.expectation).toMatchObject({ met: true, outcome: 'as-expected' });
+      expect(report.expectation?.message).toBe('failed as expected, on rto');
+      expect(report.exitCode).toBe(0);
+      const junit = renderJunit(report);
+      expect(junit).toMatch(/failures="0" errors="0"/);
+      expect(junit).toMatch(/rto &lt;= 500ms \(fail, as declared\)/);
+    });
+
+    it('exits 1 when it fails for another reason, naming that reason, and its JUnit is red', async () => {
+      const report = await run(fixture('control-other-reason'), 'runner-test-control-other');
+      expect(report.verdict).toBe('fail');
+      expect(report.expectation).toMatchObject({ met: false, outcome: 'failed-for-another-reason' });
+      expect(report.expectation?.message).toMatch(/latency-p95 \[steady\] fail \(not declared\)/);
+      expect(report.exitCode).toBe(1);
+      expect(renderJunit(report)).toMatch(
+        /<testcase [^>]*name="expectation"[^>]*>\s*<failure [^>]*type="failed-for-another-reason"/,
+      );
+    });
   });
 });

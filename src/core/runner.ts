@@ -12,7 +12,8 @@ import { startEnvironment } from '../providers/start-environment.js';
 import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
 import { createClock } from './clock.js';
 import { HarnessError } from './errors.js';
-import { DEFINITIONS, evaluateTargets, exitCodeFor, runVerdict } from './evaluate.js';
+import { DEFINITIONS, evaluateTargets, runVerdict } from './evaluate.js';
+import { exitCodeOf, judgeExpectation } from './expectation.js';
 import { incidentFrom } from './incident.js';
 import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
@@ -230,6 +231,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     if (bad)
       error = { code: 'NOT_MEASURED', message: `${bad.metric} could not be measured: ${bad.note ?? ''}` };
   }
+  const expectation = judgeExpectation(sc.spec.expect, verdict, targets);
   const primary = sc.probes.find((p) => p.name === sc.primaryProbe);
   const report: RunReport = {
     schemaVersion: 1,
@@ -241,7 +243,8 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     },
     environment: { name: sc.envName, provider: 'local', info: env?.info ?? {} },
     verdict,
-    exitCode: exitCodeFor(verdict),
+    exitCode: exitCodeOf(verdict, expectation),
+    ...(expectation ? { expectation } : {}),
     startedAt,
     finishedAt: new Date().toISOString(),
     wallMs: Math.round(clock.now()),

@@ -51,6 +51,8 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
   const out = [
     `${paint(verdictLabel(v), 'bold', VERDICT_STYLE[v])}  ${report.scenario.name}  (exit code ${report.exitCode})`,
   ];
+  const x = report.expectation;
+  if (x) out.push(`  ${paint(x.met ? `✓ ${x.message}` : `✗ ${x.message}`, 'bold', x.met ? 'green' : 'red')}`);
   if (report.error) out.push(`  ${report.error.code}: ${report.error.message}`);
 
   out.push('', 'Targets');

@@ -10,6 +10,7 @@ const TOP_LEVEL_ORDER = [
   'environment',
   'verdict',
   'exitCode',
+  'expectation',
   'error',
   'startedAt',
   'finishedAt',

@@ -55,9 +55,11 @@ interface Case {
   outcome?: { element: 'failure' | 'error'; type: string; message: string; body: string };
 }
 
-function targetCase(t: TargetResult): Case {
+function targetCase(t: TargetResult, asDeclared: boolean): Case {
   const name = `${targetLabel(t)} <= ${t.boundText}`;
   if (t.verdict === 'pass') return { name };
+  // A negative control that failed as it declared shows the behaviour it exists to show.
+  if (asDeclared) return { name: `${name} (${t.verdict}, as declared)` };
   const measured = t.measured === null ? `nothing (${t.measuredText || 'not measured'})` : formatMeasured(t);
   const message = `measured ${measured}, bound ${formatValue(t.bound, t.unit)} (${t.source})`;
   const body = [
@@ -77,6 +79,16 @@ function targetCase(t: TargetResult): Case {
  * before evaluating, or the verdict came from the run rather than a target).
  */
 function runCase(r: RunReport, cases: readonly Case[]): Case | undefined {
+  const x = r.expectation;
+  if (x && r.verdict !== 'error') {
+    // Judged by the declaration: green exactly when the run behaved as declared.
+    if (x.met) return undefined;
+    const body = [`verdict: ${r.verdict}`, `expected: ${x.verdict}`, `exit code: ${r.exitCode}`].join('\n');
+    return {
+      name: 'expectation',
+      outcome: { element: 'failure', type: x.outcome, message: x.message, body },
+    };
+  }
   const explained = cases.some((c) => c.outcome !== undefined);
   if (r.verdict === 'pass') return cases.length === 0 ? { name: 'run' } : undefined;
   if (explained && r.verdict !== 'error') return undefined;
@@ -89,7 +101,9 @@ function runCase(r: RunReport, cases: readonly Case[]): Case | undefined {
 
 export function renderJunit(report: RunReport): string {
   const scenario = report.scenario.name;
-  const cases = report.targets.map(targetCase);
+  // Only a run that behaved as declared turns its failed targets green; otherwise they stay red.
+  const asDeclared = report.expectation?.met === true;
+  const cases = report.targets.map((t) => targetCase(t, asDeclared));
   const run = runCase(report, cases);
   if (run) cases.push(run);
   const failures = cases.filter((c) => c.outcome?.element === 'failure').length;

@@ -29,6 +29,14 @@ function header(r: RunReport): string[] {
     '',
     `**Verdict: ${verdictLabel(r.verdict)}** (exit code ${r.exitCode}) — ${VERDICT_MEANING[r.verdict]}.`,
   ];
+  const x = r.expectation;
+  if (x) {
+    const declared = `${x.verdict.toUpperCase()}${x.failing ? ` on ${x.failing.join(', ')}` : ''}`;
+    out.push(
+      '',
+      `**Expected: ${declared}: ${x.met ? 'behaved as declared' : 'did NOT behave as declared'}** — ${inline(x.message)}.`,
+    );
+  }
   if (r.error) {
     const label = r.verdict === 'error' ? 'Error' : 'Note';
     out.push('', `> **${label}** ${code(r.error.code)}: ${inline(r.error.message)}`);

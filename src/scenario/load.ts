@@ -293,6 +293,21 @@ function readScenarioYaml(file: string, chain: readonly string[]): unknown {
   return merged;
 }
 
+export type FailingEntry = NonNullable<NonNullable<ScenarioSpec['expect']>['failing']>[number];
+
+/** Does a declared failing entry (`metric` or `{ metric, phase?, probe? }`) name this target? */
+export function matchesTarget(
+  entry: FailingEntry,
+  t: { metric: string; phase?: string | undefined; probe?: string | undefined },
+): boolean {
+  if (typeof entry === 'string') return t.metric === entry;
+  return (
+    t.metric === entry.metric &&
+    (entry.phase === undefined || entry.phase === t.phase) &&
+    (entry.probe === undefined || entry.probe === t.probe)
+  );
+}
+
 export function loadScenario(ref: string): LoadedScenario {
   const file = resolveScenarioFile(ref);
   return buildScenario(file, readScenarioYaml(file, []));
@@ -400,6 +415,18 @@ function buildScenario(file: string, raw: unknown): LoadedScenario {
     throw new ValidationError(file, [
       { path: 'targets', message: `no targets: add some here or in ${join(envDir, 'targets.yaml')}` },
     ]);
+  }
+
+  // A negative control must name targets it has, or "failed as expected" could never be true.
+  for (const [i, entry] of (spec.expect?.failing ?? []).entries()) {
+    if (!targets.some((t) => matchesTarget(entry, t))) {
+      throw new ValidationError(file, [
+        {
+          path: `expect.failing[${i}]`,
+          message: `no target matches ${JSON.stringify(entry)} (targets: ${targets.map((t) => `${t.metric}${t.phase ? ` [${t.phase}]` : ''}`).join(', ')})`,
+        },
+      ]);
+    }
   }
 
   const loaded: LoadedScenario = {

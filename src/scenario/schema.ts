@@ -121,6 +121,35 @@ export const scenario = z.strictObject({
   settle: duration.default(1000).describe('pause between iterations'),
   repeat: z.number().int().min(1).max(1000).default(1),
   expectImpact: z.boolean().default(true),
+  expect: z
+    .strictObject({
+      verdict: z
+        .enum(['pass', 'fail', 'inconclusive'])
+        .describe('the verdict the scenario is meant to end with'),
+      failing: z
+        .array(
+          z.union([
+            metricName,
+            z.strictObject({
+              metric: metricName,
+              phase: z.enum(PHASE_NAMES).optional(),
+              probe: z.string().optional(),
+            }),
+          ]),
+        )
+        .min(1)
+        .optional()
+        .describe(
+          'with verdict fail: the targets that must fail, and no other: a metric (every target of it) or { metric, phase?, probe? }',
+        ),
+    })
+    .refine((e) => e.failing === undefined || e.verdict === 'fail', {
+      error: '"failing" goes with verdict "fail"',
+    })
+    .optional()
+    .describe(
+      'what the scenario is meant to show (a negative control: { verdict: fail, failing: [lost-writes] }); the exit code is 0 when the run behaved as declared',
+    ),
   targets: z.array(target).optional(),
 });
 
