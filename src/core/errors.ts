@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'RECOVERY_FAILED'
   | 'VERIFY_FAILED'
   | 'PROBE_FAILED'
+  | 'OUT_DIR_IN_USE'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinProbes } from '../probes/index.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
+import { writeReports } from '../report/index.js';
 import { renderJunit } from '../report/junit.js';
 import { loadScenario, PROJECT_ROOT } from '../scenario/load.js';
 import { type Kinds, runScenario } from './runner.js';
@@ -147,6 +148,45 @@ describe('runScenario', () => {
       expect(report.exitCode).toBe(1);
       expect(renderJunit(report)).toMatch(
         /<testcase [^>]*name="expectation"[^>]*>\s*<failure [^>]*type="failed-for-another-reason"/,
+      );
+    });
+  });
+
+  describe('report directories', () => {
+    it('gives two runs of one scenario started in the same second their own directory and reports', async () => {
+      const runsDir = mkdtempSync(join(tmpdir(), 'runner-test-runs-'));
+      outDirs.push(runsDir);
+      const scenario = loadScenario('http-service-ignored-signal');
+      const [a, b] = await Promise.all(
+        ['runner-test-same-a', 'runner-test-same-b'].map((runId) =>
+          runScenario({ scenario, runsDir, runId }),
+        ),
+      );
+      expect(a?.runDir).not.toBe(b?.runDir);
+      for (const r of [a, b]) {
+        expect(r?.verdict).toBe('inconclusive');
+        await writeReports(r as NonNullable<typeof r>, (r as NonNullable<typeof r>).runDir);
+      }
+      expect(readdirSync(runsDir)).toHaveLength(2);
+      for (const d of readdirSync(runsDir)) {
+        expect(readdirSync(join(runsDir, d))).toEqual(expect.arrayContaining(['report.json', 'api.log']));
+        expect(d).toMatch(/^http-service-ignored-signal-\d{8}T\d{6}Z-runner-test-same-[ab]$/);
+      }
+    });
+
+    it('refuses, before starting anything, an --out directory a live run is writing to', async () => {
+      const outDir = mkdtempSync(join(tmpdir(), 'runner-test-busy-'));
+      outDirs.push(outDir);
+      const scenario = loadScenario('http-service-ignored-signal');
+      const first = runScenario({ scenario, outDir, runId: 'runner-test-busy-1' });
+      await expect(runScenario({ scenario, outDir, runId: 'runner-test-busy-2' })).rejects.toThrow(
+        /is in use by run runner-test-busy-1 of "http-service-ignored-signal"/,
+      );
+      expect(markedProcesses('runner-test-busy-2')).toEqual([]);
+      expect((await first).verdict).toBe('inconclusive');
+      // Once the first run is over, the directory can be used again.
+      expect((await runScenario({ scenario, outDir, runId: 'runner-test-busy-3' })).verdict).toBe(
+        'inconclusive',
       );
     });
   });

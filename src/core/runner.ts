@@ -1,5 +1,5 @@
 import 'disposablestack/auto';
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,7 @@ import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
 import { probeFailure } from './probe-health.js';
 import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
+import { claimRunDir, defaultRunDir, newRunId } from './run-dir.js';
 import type {
   AnyInjector,
   AnyProbe,
@@ -52,8 +53,10 @@ export interface ProgressSink {
 
 export interface RunOptions {
   scenario: LoadedScenario;
-  /** Report directory; default runs/<scenario>-<timestamp>. */
+  /** Report directory; default <runsDir>/<scenario>-<timestamp>-<run id>. */
   outDir?: string | undefined;
+  /** Where default report directories go (default: runs/ in the working directory). */
+  runsDir?: string | undefined;
   /** Overrides the scenario's repeat (when it uses faults + repeat). */
   repeat?: number | undefined;
   progress?: ProgressSink | undefined;
@@ -73,18 +76,16 @@ export interface Kinds {
 
 const BUILTIN_KINDS: Kinds = { injectors: builtinInjectors, probes: builtinProbes, actions: builtinActions };
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
-}
-
 /** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
 export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const sc = opts.scenario;
   const kinds: Kinds = { ...BUILTIN_KINDS, ...opts.kinds };
   const clock = createClock();
   const startedAt = clock.isoAt(0);
-  const runDir = resolve(opts.outDir ?? join('runs', `${sc.name}-${timestamp()}`));
-  mkdirSync(runDir, { recursive: true });
+  const runId = opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID ?? newRunId();
+  const runDir = opts.outDir ? resolve(opts.outDir) : defaultRunDir(opts.runsDir ?? 'runs', sc.name, runId);
+  // Refused here, before anything starts, when a live run writes to the same directory.
+  const releaseRunDir = claimRunDir(runDir, runId, sc.name);
   const events: RunEvent[] = [];
   let iterationNo: number | undefined;
   let phase = 'starting';
@@ -111,11 +112,18 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   let error: { code: string; message: string } | undefined;
   let probesNow: IterationProbes | undefined;
 
-  await cleanupStaleRuns(log);
-  const registry = new RunRegistry(opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID);
-  const workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
-  chmodSync(workDir, 0o755);
-  registry.addDir(workDir);
+  let registry: RunRegistry;
+  let workDir: string;
+  try {
+    await cleanupStaleRuns(log);
+    registry = new RunRegistry(runId);
+    workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
+    chmodSync(workDir, 0o755);
+    registry.addDir(workDir);
+  } catch (err) {
+    releaseRunDir();
+    throw err;
+  }
 
   const usedPorts = new Set<number>();
   const freePort = async () => {
@@ -209,6 +217,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     if (leaked.length > 0)
       emit('leak', `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}`);
     emit('done', 'torn down: no process of this run is left');
+    releaseRunDir();
   }
 
   const rtos = iterations.map((it) => it.rtoMs);
