@@ -10,6 +10,7 @@ import {
 import { abortable, pollUntil, queryOnce } from '../../environments/postgres-ha/pg-util.js';
 import { HarnessError } from '../core/errors.js';
 import type { Probe, RunningProbe, VerifyResult } from '../core/types.js';
+import { within } from '../core/within.js';
 import { runOpenLoop } from './running-open-loop.js';
 
 export const postgresWriteParams = z.strictObject({
@@ -64,7 +65,12 @@ class PrimaryPool {
   async close(): Promise<void> {
     const cur = this.#current;
     this.#current = undefined;
-    if (cur) await Promise.race([cur.pool.end().catch(() => undefined), sleepMs(2000)]);
+    if (cur)
+      await within(
+        cur.pool.end().catch(() => undefined),
+        2000,
+        undefined,
+      );
   }
 
   async #find(): Promise<Current> {
@@ -87,10 +93,6 @@ class PrimaryPool {
     this.#current = { pool, node };
     return this.#current;
   }
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 async function readBack(

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../core/errors.js';
+import { within } from '../../core/within.js';
 import { RUN_MARKER_ENV } from './run-registry.js';
 
 export interface ProcessSpec {
@@ -156,7 +156,11 @@ export class ManagedProcess {
     this.signal('SIGCONT');
     this.signal(sig);
     const exited = this.exited;
-    const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+    const timedOut = await within(
+      exited.then(() => false),
+      graceMs,
+      true,
+    );
     if (timedOut) this.signal('SIGKILL');
     return exited;
   }
