@@ -113,6 +113,7 @@ async function readBack(ctx: RunContext, keys: string[], fallback: Endpoint, sig
 
 export const redisWrite: Probe<RedisWriteParams> = {
   params: redisWriteParams,
+  readsWritesBack: true,
   async start(ctx, p, common): Promise<RunningProbe> {
     const ext = redisSentinelExtension(ctx);
     const base: RedisOptions = {
