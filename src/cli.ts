@@ -1,10 +1,13 @@
 // Argument parsing and process concerns (signals, exit codes) only; the work is in src/core.
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatError, toHarnessError } from './core/errors.js';
+import { formatError, ReportWriteError, toHarnessError } from './core/errors.js';
 import { runScenario } from './core/runner.js';
+import { recordsDir } from './providers/local/run-registry.js';
 import { createProgressReporter, renderSummary, writeReports } from './report/index.js';
+import { prepareOutputDir } from './report/output-dir.js';
 import { loadCheckedScenario } from './scenario/check-environment.js';
 import { environmentKind, PROJECT_ROOT, readYaml } from './scenario/load.js';
 import { MAX_REPEAT } from './scenario/schema.js';
@@ -29,6 +32,11 @@ function repeatCount(v: string): number {
 async function run(ref: string, opts: { repeat?: number; out?: string; verbose?: boolean }): Promise<void> {
   verbose ||= Boolean(opts.verbose);
   const scenario = await loadCheckedScenario(ref);
+  // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
+  const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
+  if (outDir === undefined) prepareOutputDir('runs', 'report directory');
+  prepareOutputDir(tmpdir(), 'TMPDIR');
+  prepareOutputDir(recordsDir(), 'run-record directory');
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -53,14 +61,23 @@ async function run(ref: string, opts: { repeat?: number; out?: string; verbose?:
   out.write(`scenario ${scenario.name}: ${scenario.spec.description ?? ''}\n`);
   const report = await runScenario({
     scenario,
-    outDir: opts.out,
+    outDir,
     repeat: opts.repeat,
     progress,
     signal: ac.signal,
   });
   progress.close();
-  const paths = await writeReports(report, report.runDir);
-  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: paths })}`);
+  let paths: readonly string[];
+  let writeError: ReportWriteError | undefined;
+  try {
+    paths = await writeReports(report, report.runDir);
+  } catch (err) {
+    if (!(err instanceof ReportWriteError)) throw err;
+    writeError = err;
+    paths = err.written;
+  }
+  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: [...paths] })}`);
+  if (writeError) fail(writeError);
   process.exitCode = report.exitCode;
 }
 
