@@ -179,7 +179,7 @@ function checkTargets(sc: LoadedScenario, issues: ValidationIssue[]): void {
       if (!candidates.some((n) => impl(n)?.readsWritesBack)) {
         issues.push({
           path: where,
-          message: `${subject} needs a probe that reads its writes back (kinds: ${kindsWhere(builtinProbes, (p) => p.readsWritesBack === true)}); ${t.probe ? 'probe' : 'probes'} ${described(candidates)} ${t.probe ? 'does' : 'do'} not`,
+          message: `${subject} needs a probe that reads its writes back (kinds: ${kindsWhere(builtinProbes, (p) => p.readsWritesBack === true)}); ${candidates.length === 1 ? 'probe' : 'probes'} ${described(candidates)} ${candidates.length === 1 ? 'does' : 'do'} not`,
         });
       }
       continue;
@@ -247,9 +247,18 @@ function targetedEntries(sc: LoadedScenario): Targeted[] {
 /** Services and roles named by probes and faults exist; faults that act through the fault proxy have one. */
 function checkServices(
   sc: LoadedScenario,
-  services: readonly ServiceDescription[],
+  facts: EnvironmentFacts & { services: readonly ServiceDescription[] },
   issues: ValidationIssue[],
 ): void {
+  const { services } = facts;
+  const hasViaProxy =
+    typeof facts.options === 'object' && facts.options !== null && 'viaProxy' in facts.options;
+  const noProxyHint =
+    facts.kind === 'yaml'
+      ? 'environment.yaml services are reached directly'
+      : hasViaProxy
+        ? 'set environmentOptions.viaProxy: true'
+        : 'none of its services is behind one';
   const names = services.map((s) => s.name);
   const roles = [...new Set(services.flatMap((s) => s.roles ?? []))];
   const proxied = services.filter((s) => s.faultProxy).map((s) => s.name);
@@ -280,7 +289,7 @@ function checkServices(
     if (proxied.length === 0) {
       issues.push({
         path: `${e.path}.kind`,
-        message: `${needs}, and ${env} routes no traffic through one${sc.spec.environmentOptions !== undefined || environmentKind(sc.envDir) === 'ts' ? ' with these environmentOptions (see its README, e.g. viaProxy: true)' : ' (environment.yaml services are reached directly)'}`,
+        message: `${needs}, and ${env} routes no traffic through one (${noProxyHint})`,
       });
       continue;
     }
@@ -293,7 +302,7 @@ function checkServices(
     if (!reachable) {
       issues.push({
         path: `${e.path}.target`,
-        message: `${needs}, and ${svc !== undefined ? `service "${svc}"` : `no service with role "${role}"`} is behind it; services behind the fault proxy: ${proxied.join(', ')}`,
+        message: `${needs}, and ${svc !== undefined ? `service "${svc}" is not` : `no service with role "${role}" is`} behind it; services behind the fault proxy: ${proxied.join(', ')}`,
       });
     }
   }
@@ -303,7 +312,7 @@ function checkServices(
 export async function checkScenario(sc: LoadedScenario): Promise<EnvironmentFacts | undefined> {
   const issues: ValidationIssue[] = [];
   const facts = await describeEnvironment(sc.envDir, sc.envName, sc.spec.environmentOptions, issues);
-  if (facts?.services) checkServices(sc, facts.services, issues);
+  if (facts?.services) checkServices(sc, { ...facts, services: facts.services }, issues);
   checkTargets(sc, issues);
   if (issues.length) throw new ValidationError(sc.file, issues);
   return facts;

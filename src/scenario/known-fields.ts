@@ -64,7 +64,11 @@ export function unknownFieldMessage(
   what = 'field',
 ): string {
   if (!known || known.length === 0) return `unknown ${what}`;
-  const best = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0] as string;
-  const close = distance(key, best) <= Math.max(2, Math.floor(best.length / 4));
-  return `unknown ${what}${close ? `; did you mean "${best}"?` : ''} Expected one of: ${known.join(', ')}`;
+  // A prefix ("rate" for "rateKBps") or a near miss ("stedyState" for "steadyState").
+  const prefixed =
+    key.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(key.toLowerCase())) : undefined;
+  const nearest = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0] as string;
+  const best =
+    prefixed ?? (distance(key, nearest) <= Math.max(1, Math.floor(nearest.length / 4)) ? nearest : undefined);
+  return `unknown ${what}${best ? `; did you mean "${best}"?` : ';'} Expected one of: ${known.join(', ')}`;
 }

@@ -121,6 +121,10 @@ function depthOf(value: unknown, limit: number, depth = 0): number {
 export function readYaml(file: string): unknown {
   const text = readText(file);
   const doc = parseDocument(text, { prettyErrors: true });
+  // The parser recurses per level: a deep enough file overflows the stack, at a depth that varies.
+  if (doc.errors.some((e) => e.message.includes('Maximum call stack size exceeded'))) {
+    throw documentError(file, `nested deeper than ${MAX_NESTING} levels`);
+  }
   if (doc.errors.length > 0) {
     throw new ValidationError(
       file,
@@ -187,8 +191,8 @@ function parseBound(t: TargetSpec): { bound: number } | { error: string } {
   if (unit === 'ratio') {
     if (typeof t.max === 'string') {
       const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(t.max);
-      if (m) return { bound: Number(m[1]) / 100 };
-      return { error: 'expected a fraction between 0 and 1 or a percentage such as "1%"' };
+      if (m && Number(m[1]) <= 100) return { bound: Number(m[1]) / 100 };
+      return { error: 'expected a fraction between 0 and 1 or a percentage from 0% to 100% such as "1%"' };
     }
     return t.max >= 0 && t.max <= 1 ? { bound: t.max } : { error: 'expected a fraction between 0 and 1' };
   }
