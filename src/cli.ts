@@ -15,6 +15,12 @@ import { validateFile } from './scenario/validate-file.js';
 
 let verbose = process.argv.includes('--verbose');
 
+// `chaos-harness list | head`: the reader went away; that is not an error of the harness.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const describeError = (err: unknown) => formatError(err, { verbose });
 
 function fail(err: unknown): never {
