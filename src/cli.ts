@@ -1,33 +1,48 @@
 // Argument parsing and process concerns (signals, exit codes) only; the work is in src/core.
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { HarnessError } from './core/errors.js';
+import { formatError, ReportWriteError, toHarnessError } from './core/errors.js';
 import { runScenario } from './core/runner.js';
+import { recordsDir } from './providers/local/run-registry.js';
 import { createProgressReporter, renderSummary, writeReports } from './report/index.js';
-import { environmentKind, loadScenario, PROJECT_ROOT, readYaml } from './scenario/load.js';
+import { prepareOutputDir } from './report/output-dir.js';
+import { loadCheckedScenario } from './scenario/check-environment.js';
+import { environmentKind, PROJECT_ROOT, readYaml } from './scenario/load.js';
+import { MAX_REPEAT } from './scenario/schema.js';
 import { validateFile } from './scenario/validate-file.js';
 
 let verbose = process.argv.includes('--verbose');
 
+// `chaos-harness list | head`: the reader went away; that is not an error of the harness.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const describeError = (err: unknown) => formatError(err, { verbose });
+
 function fail(err: unknown): never {
-  const code = err instanceof HarnessError ? err.code : 'INTERNAL';
-  const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${msg}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (code === 'INTERNAL') process.stderr.write('(run with --verbose for the stack trace)\n');
+  process.stderr.write(`error: ${describeError(err)}\n`);
   process.exit(2);
 }
 
-function positiveInt(v: string): number {
+function repeatCount(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_REPEAT)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_REPEAT}`);
   return n;
 }
 
 async function run(ref: string, opts: { repeat?: number; out?: string; verbose?: boolean }): Promise<void> {
   verbose ||= Boolean(opts.verbose);
-  const scenario = loadScenario(ref);
+  const scenario = await loadCheckedScenario(ref);
+  // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
+  const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
+  if (outDir === undefined) prepareOutputDir('runs', 'report directory');
+  prepareOutputDir(tmpdir(), 'TMPDIR');
+  prepareOutputDir(recordsDir(), 'run-record directory');
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -52,18 +67,27 @@ async function run(ref: string, opts: { repeat?: number; out?: string; verbose?:
   out.write(`scenario ${scenario.name}: ${scenario.spec.description ?? ''}\n`);
   const report = await runScenario({
     scenario,
-    outDir: opts.out,
+    outDir,
     repeat: opts.repeat,
     progress,
     signal: ac.signal,
   });
   progress.close();
-  const paths = await writeReports(report, report.runDir);
-  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: paths })}`);
+  let paths: readonly string[];
+  let writeError: ReportWriteError | undefined;
+  try {
+    paths = await writeReports(report, report.runDir);
+  } catch (err) {
+    if (!(err instanceof ReportWriteError)) throw err;
+    writeError = err;
+    paths = err.written;
+  }
+  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: [...paths] })}`);
+  if (writeError) fail(writeError);
   process.exitCode = report.exitCode;
 }
 
-function list(): void {
+async function list(): Promise<void> {
   const scenariosDir = join(PROJECT_ROOT, 'scenarios');
   const envDir = join(PROJECT_ROOT, 'environments');
   const line = (name: string, desc: string | undefined) =>
@@ -74,9 +98,10 @@ function list(): void {
     .sort()) {
     let desc: string | undefined;
     try {
-      desc = loadScenario(join(scenariosDir, f)).spec.description;
+      desc = (await loadCheckedScenario(join(scenariosDir, f))).spec.description;
     } catch (err) {
-      desc = `(invalid: ${(err as Error).message.split('\n')[1]?.trim() ?? (err as Error).message})`;
+      const m = toHarnessError(err).message;
+      desc = `(invalid: ${m.split('\n')[1]?.trim() ?? m})`;
     }
     process.stdout.write(`${line(basename(f, '.yaml'), desc)}\n`);
   }
@@ -107,7 +132,7 @@ program
   .command('run', { isDefault: true })
   .description('run a scenario (a name from scenarios/ or a path to a YAML file)')
   .argument('<scenario>', 'scenario name or file')
-  .option('--repeat <n>', 'iterations (overrides the scenario)', positiveInt)
+  .option('--repeat <n>', `iterations, 1 to ${MAX_REPEAT} (overrides the scenario)`, repeatCount)
   .option('--out <dir>', 'report directory (default runs/<scenario>-<timestamp>)')
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
@@ -118,14 +143,14 @@ program
   .command('validate')
   .description('check scenario, environment or targets files without running anything')
   .argument('<files...>')
-  .action((files: string[]) => {
+  .action(async (files: string[]) => {
     let bad = 0;
     for (const f of files) {
       try {
-        process.stdout.write(`${validateFile(f)}\n`);
+        process.stdout.write(`${await validateFile(f)}\n`);
       } catch (err) {
         bad++;
-        process.stderr.write(`${(err as Error).message}\n`);
+        process.stderr.write(`${describeError(err)}\n`);
       }
     }
     if (bad > 0) process.exit(2);

@@ -11,23 +11,25 @@ import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } f
 import type { DeployExtension } from '../../src/injectors/deploy.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import { LocalService } from '../../src/providers/local/local-service.js';
+import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { haproxy, liveSlot, setTraffic } from './haproxy-runtime.mjs';
 import { SlotService } from './slot-service.js';
 import { type BlueGreenState, readState, type SlotName, writeState } from './state.js';
 
 export const APP_VERSIONS = ['good', 'crash-on-boot', 'fails-health', 'errors-after-switch', 'slow'] as const;
 
-export const appBlueGreenOptions = z.object({
+// Strict: a misspelt option (`slowMS`) is an error, not a default silently used.
+export const appBlueGreenOptions = z.strictObject({
   /** Version running in the blue slot at bring-up. */
   initialVersion: z.enum(APP_VERSIONS).default('good'),
   /** Latency the `slow` version adds to every API request. */
-  slowMs: z.number().int().min(0).default(400),
+  slowMs: z.number().int().min(0).max(MAX_TIMER_MS).default(400),
   /** `errors-after-switch` serves this many live requests before it starts failing. */
   errorsAfter: z.number().int().min(0).default(10),
   /** ...then every Nth live request fails (2 = 50 %). */
   errorEvery: z.number().int().min(1).default(2),
   haproxy: z.string().default('/usr/sbin/haproxy'),
-  readyTimeoutMs: z.number().int().positive().default(10_000),
+  readyTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
 });
 export type AppBlueGreenOptions = z.infer<typeof appBlueGreenOptions>;
 
@@ -190,6 +192,11 @@ const environment: EnvironmentModule<AppBlueGreenOptions> = {
   description:
     'HTTP API in two slots (blue, green) behind HAProxy; deploys switch traffic with the runtime API',
   options: appBlueGreenOptions,
+  services: () => [
+    { name: 'blue', roles: ['live', 'idle'] },
+    { name: 'green', roles: ['live', 'idle'] },
+    { name: 'proxy', roles: ['proxy'] },
+  ],
   start,
 };
 export default environment;

@@ -33,6 +33,16 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
   description:
     'PostgreSQL 15 primary + streaming replicas managed by pg_auto_failover (monitor + 2-3 data nodes, sync replication)',
   options: postgresHaOptions,
+  // Names as the cluster gives them (cluster.ts): the monitor, then node1..nodeN; only data nodes
+  // are behind the fault proxy.
+  services: (o) => [
+    { name: 'monitor', roles: ['monitor'] },
+    ...Array.from({ length: o.nodes }, (_, i) => ({
+      name: `node${i + 1}`,
+      roles: ['primary', 'replica'],
+      faultProxy: o.viaProxy,
+    })),
+  ],
   async start(ctx, options) {
     const cluster = await PgAutoFailoverCluster.create({
       nodes: options.nodes,

@@ -12,6 +12,7 @@ import type { RedisSentinelExtension } from '../../src/probes/redis-write.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import { LocalService, type LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
+import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { dataNodeConf, HOST, MASTER_NAME, sentinelConf, withReplicaOf } from './redis-config.js';
 import { watchSentinelEvents } from './sentinel-events.js';
 import { type NodeAddress, Topology } from './topology.js';
@@ -20,15 +21,30 @@ export const redisSentinelOptions = z.strictObject({
   /** Route every node through its own fault-proxy proxy (needed for network faults). */
   viaProxy: z.boolean().default(true),
   /** min-replicas-to-write on every data node: a master without this many replicas refuses writes. */
-  minReplicasToWrite: z.number().int().min(0).optional(),
+  minReplicasToWrite: z
+    .number()
+    .int()
+    .min(0)
+    .max(2, { error: 'expected at most 2 (the master has 2 replicas)' })
+    .optional(),
   /** min-replicas-max-lag (seconds) for minReplicasToWrite. */
-  minReplicasMaxLagSec: z.number().int().min(1).optional(),
+  minReplicasMaxLagSec: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TIMER_MS / 1000)
+    .optional(),
   /** sentinel down-after-milliseconds; Sentinel's own default is 30000. */
-  downAfterMs: z.number().int().positive().default(1000),
+  downAfterMs: z.number().int().positive().max(MAX_TIMER_MS).default(1000),
   /** sentinel failover-timeout; Sentinel's own default is 180000. */
-  failoverTimeoutMs: z.number().int().positive().default(3000),
-  /** Bound on bring-up and on every "topology whole again" wait. */
-  readyTimeoutMs: z.number().int().positive().default(30_000),
+  failoverTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(3000),
+  /** Bound on bring-up and on every "topology whole again" wait (bring-up waits twice this). */
+  readyTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(Math.floor(MAX_TIMER_MS / 2))
+    .default(30_000),
 });
 
 export type RedisSentinelOptions = z.infer<typeof redisSentinelOptions>;
@@ -94,6 +110,14 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
   description:
     'Redis 7 Sentinel: 1 master + 2 replicas + 3 sentinels (quorum 2), optionally through a fault proxy',
   options: redisSentinelOptions,
+  services: (o) => [
+    ...DATA_NODES.map((name) => ({
+      name,
+      roles: ['primary', 'replica', 'stale-primary'],
+      faultProxy: o.viaProxy,
+    })),
+    ...SENTINELS.map((name) => ({ name, roles: ['sentinel'], faultProxy: o.viaProxy })),
+  ],
   async start(ctx, o): Promise<StartedEnvironment> {
     const t0 = ctx.clock.now();
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(o.readyTimeoutMs * 2)]);

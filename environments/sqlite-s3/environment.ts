@@ -15,17 +15,23 @@ import type {
   TargetSelector,
 } from '../../src/core/types.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
+import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { InProcessS3, TradeStoreService } from './services.js';
 
 export const sqliteS3Options = z
   .object({
     /** How often the backup agent snapshots the database to S3; 0 disables backups. */
-    backupIntervalMs: z.number().int().min(0).default(1000),
+    backupIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1000),
     /** Page cache of the service in KiB; keep it below the database size (see README). */
-    cacheKiB: z.number().int().min(8).default(64),
+    cacheKiB: z
+      .number()
+      .int()
+      .min(8)
+      .max(1024 * 1024)
+      .default(64),
     /** Trades written into a new database before the service starts serving (history). */
-    seedTrades: z.number().int().min(0).default(20_000),
-    readyTimeoutMs: z.number().int().positive().default(15_000),
+    seedTrades: z.number().int().min(0).max(10_000_000).default(20_000),
+    readyTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(15_000),
     s3: z
       .object({
         /** An existing S3/MinIO endpoint; absent: s3rver runs in the harness with its data in runDir. */
@@ -158,6 +164,11 @@ const environment: EnvironmentModule<SqliteS3Options> = {
   description:
     'SQLite trade store (WAL) with a backup agent that snapshots the database to S3 (s3rver by default)',
   options: sqliteS3Options,
+  // s3 runs in the harness only when no endpoint is given (start, below).
+  services: (o) => [
+    ...(o.s3.endpoint ? [] : [{ name: 's3', roles: ['backup-store'] }]),
+    { name: SERVICE, roles: ['primary'] },
+  ],
   start,
 };
 export default environment;

@@ -114,6 +114,10 @@ export interface InjectedFault extends AsyncDisposable {
 export interface Injector<P = unknown> {
   /** zod schema of the scenario fields for this kind (besides kind/at/target). */
   params: z.ZodType<P>;
+  /** Acts through the fault proxy: a scenario on an environment without one is rejected at load time. */
+  needsFaultProxy?: boolean;
+  /** Its fault runs and reports its own recovery steps (a pipeline's rollback): recovery-time is measurable. */
+  runsOwnRecovery?: boolean;
   describe?(params: P): string;
   inject(ctx: RunContext, params: P, target: TargetSelector): Promise<InjectedFault>;
 }
@@ -149,6 +153,13 @@ export interface RunningProbe extends AsyncDisposable {
 
 export interface Probe<P = unknown> {
   params: z.ZodType<P>;
+  /**
+   * What it can measure besides operations, declared so that a target it cannot measure is rejected
+   * at load time: `readsWritesBack` (it has verify(): rpo, lost-writes, lost-writes-after-fault) and
+   * the names of the series its samples() returns (series-p95:<name>, series-max:<name>).
+   */
+  readsWritesBack?: boolean;
+  series?: readonly string[];
   start(ctx: RunContext, params: P, common: ProbeCommon): Promise<RunningProbe>;
 }
 
@@ -210,6 +221,15 @@ export interface EnvironmentStartContext {
   freePort(): Promise<number>;
 }
 
+/** A service as an environment declares it before starting anything (for load-time checks). */
+export interface ServiceDescription {
+  name: string;
+  /** Every role it can have during a run (roles change: a replica becomes primary). */
+  roles?: readonly string[];
+  /** Clients reach it through the fault proxy, so network faults can act on it. */
+  faultProxy?: boolean;
+}
+
 /**
  * A built-in environment written in TypeScript: `environments/<name>/environment.ts`
  * default-exports one. YAML environments (`environment.yaml`) need no code.
@@ -217,6 +237,12 @@ export interface EnvironmentStartContext {
 export interface EnvironmentModule<O = unknown> {
   description: string;
   options?: z.ZodType<O>;
+  /**
+   * The services a start with these (parsed) options brings up, without starting anything: scenarios
+   * naming another service or role, or network faults on an environment without a fault proxy, are
+   * rejected before the run. Omitted: those checks are skipped for this environment.
+   */
+  services?(options: O): readonly ServiceDescription[];
   start(ctx: EnvironmentStartContext, options: O): Promise<StartedEnvironment>;
 }
 

@@ -24,6 +24,7 @@ const summary = (p: ConnectionResetParams) =>
  */
 export const connectionReset: Injector<ConnectionResetParams> = {
   params,
+  needsFaultProxy: true,
   describe: summary,
   inject(ctx, p, target) {
     return injectToxics(ctx, target, 'connection-reset', {

@@ -223,6 +223,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
 }
 
 export const deploy: Injector<DeployParams> = {
+  runsOwnRecovery: true,
   params: deployParams,
   describe: (p) => `deploy version ${p.version}`,
   inject: (ctx, params) => inject(ctx, params),

@@ -15,6 +15,7 @@ const summary = (p: NetworkBandwidthParams) => `bandwidth limited to ${p.rateKBp
 /** Limits each connection to and/or from the target service to rateKBps (Toxiproxy `bandwidth` toxic). */
 export const networkBandwidth: Injector<NetworkBandwidthParams> = {
   params,
+  needsFaultProxy: true,
   describe: summary,
   inject(ctx, p, target) {
     return injectToxics(ctx, target, 'network-bandwidth', {

@@ -20,6 +20,7 @@ function summary(p: NetworkLatencyParams): string {
 /** Delays data to and/or from the target service by latencyMs ± jitterMs (Toxiproxy `latency` toxic). */
 export const networkLatency: Injector<NetworkLatencyParams> = {
   params,
+  needsFaultProxy: true,
   describe: summary,
   inject(ctx, p, target) {
     return injectToxics(ctx, target, 'network-latency', {

@@ -15,6 +15,7 @@ const KIND = 'network-partition';
  */
 export const networkPartition: Injector<NetworkPartitionParams> = {
   params,
+  needsFaultProxy: true,
   describe: (p) => `partition${p.durationMs !== undefined ? ` for ${p.durationMs} ms` : ''}`,
   async inject(ctx, p, target) {
     const routed = await routedProxies(ctx, target, KIND);

@@ -25,6 +25,7 @@ interface Sample {
 
 export const postgresReplicationLag: Probe<PostgresReplicationLagParams> = {
   params: postgresReplicationLagParams,
+  series: ['lagBytes', 'lagSeconds'],
   async start(ctx, _p, common): Promise<RunningProbe> {
     const ctrl = getPostgresController(ctx.env);
     const lagBytes: Sample[] = [];

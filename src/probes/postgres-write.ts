@@ -128,6 +128,7 @@ async function readBack(
 
 export const postgresWrite: Probe<PostgresWriteParams> = {
   params: postgresWriteParams,
+  readsWritesBack: true,
   async start(ctx, p, common): Promise<RunningProbe> {
     const ctrl = getPostgresController(ctx.env);
     const table = p.table;

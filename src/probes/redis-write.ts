@@ -146,6 +146,7 @@ function followFailovers(
 
 export const redisWrite: Probe<RedisWriteParams> = {
   params: redisWriteParams,
+  readsWritesBack: true,
   async start(ctx, p, common): Promise<RunningProbe> {
     const ext = redisSentinelExtension(ctx);
     const base: RedisOptions = {

@@ -51,6 +51,7 @@ interface Interval {
 
 export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
   params: sqliteIntegrityParams,
+  series: ['damaged'],
   async start(ctx, params, common): Promise<RunningProbe> {
     const service = await ctx.env.resolve(common.target, ctx.signal);
     const file = service.dataPaths[params.path];

@@ -35,6 +35,7 @@ async function failText(res: Response): Promise<string> {
 
 export const sqliteTrades: Probe<SqliteTradesParams> = {
   params: sqliteTradesParams,
+  readsWritesBack: true,
   async start(ctx, params, common): Promise<RunningProbe> {
     // Resolved per op: after a restore the service is the same, but the lookup stays cheap.
     const baseUrl = async (signal: AbortSignal) => {

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ReportWriteError } from '../core/errors.js';
 import { passReport } from './fixtures/run-reports.js';
 import { builtinReportWriters, renderJson, writeReports } from './index.js';
 
@@ -22,6 +23,23 @@ describe('writeReports', () => {
     expect(await readFile(join(target, 'junit.xml'), 'utf8')).toContain(
       '<testsuite name="postgres-primary-down"',
     );
+  });
+
+  it('writes every file it can, leaves no partial file, and names the ones that failed', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'report-writers-'));
+    // report.json cannot be written where a directory of that name is.
+    await mkdir(join(dir, 'report.json'));
+    const err = await writeReports(passReport(), dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ReportWriteError);
+    const e = err as ReportWriteError;
+    expect(e.failed.map((f) => f.path)).toEqual([join(dir, 'report.json')]);
+    expect(e.failed[0]?.message).toMatch(/EISDIR/);
+    expect(e.written).toEqual([join(dir, 'report.md'), join(dir, 'junit.xml')]);
+    expect(e.message).toContain(join(dir, 'report.json'));
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.json', 'report.md']);
   });
 
   it('names each built-in format by the file it writes', () => {

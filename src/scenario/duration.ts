@@ -3,14 +3,44 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h)\s*$/;
 
+/**
+ * The longest delay a Node.js timer holds (2^31-1 ms, about 24.9 days). A longer one fires at once
+ * with a TimeoutOverflowWarning, so `at: 1e12` would inject immediately: every duration of a file is
+ * at most this.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Shortest probe interval (longest: MAX_TIMER_MS). Measured with bench/probe-rate-floor.ts on the
+ * 2-core CI machine: the open-loop scheduler alone reaches 800-890 of 1000 ops/s at 1 ms, and an HTTP
+ * GET probe 659-679 of 1000 at 1 ms and 483-492 of 500 at 2 ms; at 5 ms both reach 198-200 of 200.
+ * Below 5 ms the probe measures its own scheduler instead of the system under test.
+ */
+export const MIN_PROBE_INTERVAL_MS = 5;
+/** Highest probe rate (operations per second), the same bound as MIN_PROBE_INTERVAL_MS. */
+export const MAX_PROBE_RATE = 1000 / MIN_PROBE_INTERVAL_MS;
+/** Lowest probe rate: one operation every 1000 s. */
+export const MIN_PROBE_RATE = 0.001;
+
 /** Milliseconds for "250ms" / "1.5s" / "5m" / "1h" or a number (already ms); undefined if malformed. */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const m = PATTERN.exec(value);
   if (!m) return undefined;
-  return Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
+  const ms = Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
+  return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** "24.8 days" for the limit in messages. */
+export function describeMs(ms: number): string {
+  if (ms >= 86_400_000) return `${(ms / 86_400_000).toFixed(1)} days`;
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (ms >= 1000) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+export const TIMER_LIMIT_HINT = `at most ${MAX_TIMER_MS} ms (${describeMs(MAX_TIMER_MS)}, the longest a Node.js timer can wait)`;
 
 export const DURATION_HINT =
   'a duration such as "250ms", "30s", "5m" or "1h" (a bare number is milliseconds)';

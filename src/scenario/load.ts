@@ -4,12 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { ZodType, z } from 'zod';
 import { builtinActions } from '../actions/index.js';
-import { formatPath, HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import {
+  errorMessage,
+  formatPath,
+  HarnessError,
+  ValidationError,
+  type ValidationIssue,
+} from '../core/errors.js';
 import type { MetricUnit } from '../core/report-model.js';
 import type { TargetSelector } from '../core/types.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
-import { parseDuration } from './duration.js';
+import { MAX_TIMER_MS, parseDuration, TIMER_LIMIT_HINT } from './duration.js';
+import { fieldsAt, unknownFieldMessage } from './known-fields.js';
 import {
   type EnvironmentFileSpec,
   environmentFile,
@@ -62,33 +69,104 @@ export interface LoadedScenario {
   targets: ResolvedTarget[];
 }
 
-/** Parse YAML; syntax errors become a ValidationError with the line. */
+/** Scenario, environment and targets files are a few KiB; anything this big is not one. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Deeper than any real file needs; deeper structures only make validators recurse. */
+export const MAX_NESTING = 64;
+
+const documentError = (file: string, message: string) => new ValidationError(file, [{ path: '', message }]);
+
+function readText(file: string): string {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT')
+      throw new HarnessError('FILE_NOT_FOUND', `${file} does not exist`);
+    throw new HarnessError('IO_ERROR', `${file}: cannot read: ${errorMessage(err)}`, { cause: err });
+  }
+  if (st.isDirectory()) throw documentError(file, 'is a directory; expected a YAML file');
+  if (!st.isFile()) throw documentError(file, 'is not a regular file; expected a YAML file');
+  if (st.size > MAX_FILE_BYTES) {
+    throw documentError(file, `is ${st.size} bytes; expected a YAML file of at most ${MAX_FILE_BYTES} bytes`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new HarnessError('IO_ERROR', `${file}: cannot read: ${errorMessage(err)}`, { cause: err });
+  }
+  if (bytes.includes(0)) throw documentError(file, 'contains NUL bytes (a binary file?); expected YAML text');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw documentError(file, 'is not UTF-8 text; expected a YAML file');
+  }
+}
+
+function depthOf(value: unknown, limit: number, depth = 0): number {
+  if (depth > limit || typeof value !== 'object' || value === null) return depth;
+  let max = depth;
+  for (const v of Object.values(value)) {
+    max = Math.max(max, depthOf(v, limit, depth + 1));
+    if (max > limit) break;
+  }
+  return max;
+}
+
+/**
+ * Parse YAML. Whatever is wrong with the file (syntax, an alias bomb, nesting, a directory, binary
+ * content, its size) becomes an error that names it; an empty file is `undefined`.
+ */
 export function readYaml(file: string): unknown {
-  if (!existsSync(file)) throw new HarnessError('FILE_NOT_FOUND', `${file} does not exist`);
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+  const text = readText(file);
+  const doc = parseDocument(text, { prettyErrors: true });
+  // The parser recurses per level: a deep enough file overflows the stack, at a depth that varies.
+  if (doc.errors.some((e) => e.message.includes('Maximum call stack size exceeded'))) {
+    throw documentError(file, `nested deeper than ${MAX_NESTING} levels`);
+  }
   if (doc.errors.length > 0) {
     throw new ValidationError(
       file,
       doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}` })),
     );
   }
-  return doc.toJS();
+  let value: unknown;
+  try {
+    // The default maxAliasCount (100) stops "billion laughs" documents here.
+    value = doc.toJS();
+  } catch (err) {
+    throw documentError(file, `YAML could not be read: ${errorMessage(err)}`);
+  }
+  if (depthOf(value, MAX_NESTING) > MAX_NESTING) {
+    throw documentError(file, `nested deeper than ${MAX_NESTING} levels`);
+  }
+  return value ?? undefined;
 }
 
-function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): ValidationIssue[] {
+function zodIssues(error: z.ZodError, schema?: ZodType): ValidationIssue[] {
   return error.issues.flatMap((i) => {
-    const path = [...prefix, ...(i.path as (string | number)[])];
+    const path = i.path as (string | number)[];
     // Zod puts an unknown key's issue on the parent object; the user needs the key's own path.
     if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({ path: formatPath([...path, k]), message: 'unknown field' }));
+      const known = schema ? fieldsAt(schema, path) : undefined;
+      return i.keys.map((k) => ({ path: formatPath([...path, k]), message: unknownFieldMessage(k, known) }));
+    }
+    // A record's bad key: zod says "Invalid key in record"; the key's own schema says what is expected.
+    if (i.code === 'invalid_key') {
+      const inner = i.issues.map((x) => x.message).join('; ');
+      return [{ path: formatPath(path), message: `invalid name${inner ? `: ${inner}` : ''}` }];
     }
     return [{ path: formatPath(path), message: i.message }];
   });
 }
 
 export function parseWith<T>(schema: ZodType<T>, value: unknown, file: string): T {
+  if (value === undefined || value === null) {
+    throw new ValidationError(file, [{ path: '', message: 'the file is empty; expected a YAML mapping' }]);
+  }
   const r = schema.safeParse(value);
-  if (!r.success) throw new ValidationError(file, zodIssues(r.error));
+  if (!r.success) throw new ValidationError(file, zodIssues(r.error, schema));
   return r.data;
 }
 
@@ -113,8 +191,8 @@ function parseBound(t: TargetSpec): { bound: number } | { error: string } {
   if (unit === 'ratio') {
     if (typeof t.max === 'string') {
       const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(t.max);
-      if (m) return { bound: Number(m[1]) / 100 };
-      return { error: 'expected a fraction between 0 and 1 or a percentage such as "1%"' };
+      if (m && Number(m[1]) <= 100) return { bound: Number(m[1]) / 100 };
+      return { error: 'expected a fraction between 0 and 1 or a percentage from 0% to 100% such as "1%"' };
     }
     return t.max >= 0 && t.max <= 1 ? { bound: t.max } : { error: 'expected a fraction between 0 and 1' };
   }
@@ -184,10 +262,13 @@ function validateKind(
   if (shape) {
     for (const k of Object.keys(params)) {
       if (!(k in shape)) {
-        const fields = Object.keys(shape).join(', ') || '(none)';
         issues.push({
           path: `${at}.${k}`,
-          message: `unknown field for kind "${entry.kind}"; its fields are: ${fields}`,
+          message: unknownFieldMessage(
+            k,
+            [...common, ...Object.keys(shape)],
+            `field for kind "${entry.kind}"`,
+          ),
         });
       }
     }
@@ -204,7 +285,27 @@ function validateKind(
     }
     return undefined;
   }
+  for (const [path, ms] of timerFields(r.data)) {
+    // `duration: 30d` was written as `duration`, not as the `durationMs` it became.
+    const written = !(path in raw) && path.slice(0, -2) in raw ? path.slice(0, -2) : path;
+    issues.push({ path: `${at}.${written}`, message: `expected ${TIMER_LIMIT_HINT}, got ${ms} ms` });
+  }
   return r.data;
+}
+
+/**
+ * `…Ms` fields of a kind's parsed params that no Node.js timer can hold. The kinds' own schemas
+ * bound their fields' meaning; this bounds every duration of every kind the same way.
+ */
+export function timerFields(value: unknown, prefix = '', depth = 0): [string, number][] {
+  if (typeof value !== 'object' || value === null || depth > MAX_NESTING) return [];
+  const out: [string, number][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number' && k.endsWith('Ms') && !(v <= MAX_TIMER_MS)) out.push([path, v]);
+    else out.push(...timerFields(v, path, depth + 1));
+  }
+  return out;
 }
 
 /** environments/<name>, or a path (relative to the scenario file) to an environment folder. */
@@ -403,11 +504,23 @@ function buildScenario(file: string, raw: unknown): LoadedScenario {
     if (t.probe && !names.has(t.probe))
       issues.push({ path: `targets[${i}].probe`, message: `no probe named "${t.probe}"` });
   }
-  if (issues.length) throw new ValidationError(file, issues);
-
-  // A YAML environment is checked here too, so a bad one is reported before anything starts.
-  if (environmentKind(envDir) === 'yaml') loadEnvironmentFile(join(envDir, 'environment.yaml'));
-  const envTargets = loadTargetsFile(join(envDir, 'targets.yaml'));
+  // A YAML environment and the targets file are checked here too, so a bad one is reported before
+  // anything starts; every invalid file of the scenario is reported at once.
+  const invalid: ValidationError[] = issues.length ? [new ValidationError(file, issues)] : [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      invalid.push(err);
+      return undefined;
+    }
+  };
+  if (environmentKind(envDir) === 'yaml')
+    collect(() => loadEnvironmentFile(join(envDir, 'environment.yaml')));
+  const envTargets = collect(() => loadTargetsFile(join(envDir, 'targets.yaml'))) ?? [];
+  const combined = ValidationError.combine(invalid);
+  if (combined) throw combined;
   // A scenario's target replaces the environment's for the same metric and phase, whichever probe it names.
   const overridden = new Set(scenarioTargets.map(targetKey));
   const targets = [...envTargets.filter((t) => !overridden.has(targetKey(t))), ...scenarioTargets];

@@ -1,17 +1,50 @@
 import { z } from 'zod';
-import { DURATION_HINT, parseDuration } from './duration.js';
+import {
+  DURATION_HINT,
+  describeMs,
+  MAX_PROBE_RATE,
+  MAX_TIMER_MS,
+  MIN_PROBE_INTERVAL_MS,
+  MIN_PROBE_RATE,
+  parseDuration,
+  TIMER_LIMIT_HINT,
+} from './duration.js';
 
-/** "30s" | 30000 → 30000. The JSON Schema shows the input form. */
-export const duration = z
-  .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
-  .transform((v, ctx) => {
+/**
+ * "30s" | 30000 → 30000, between `min` and MAX_TIMER_MS (every duration ends up in a Node.js timer).
+ * The JSON Schema shows the input form.
+ */
+export function durationBetween(min = 0) {
+  return z.union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` }).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
+    if (ms > MAX_TIMER_MS) {
+      ctx.addIssue({ code: 'custom', message: `expected ${TIMER_LIMIT_HINT}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    if (ms < min) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected at least ${describeMs(min)}, got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
     return ms;
   });
+}
+
+export const duration = durationBetween(0);
+/** A timeout or wait that must be able to elapse: at least 1 ms. */
+export const positiveDuration = durationBetween(1);
+
+/** Bounds on counts in a scenario: each probe is a workload on the same machine as the stack. */
+export const MAX_PROBES = 32;
+export const MAX_FAULTS = 32;
+export const MAX_REPEAT = 1000;
+export const MAX_SERVICES = 64;
 
 export const targetSelector = z
   .strictObject({
@@ -66,9 +99,18 @@ export const targetsFile = z.strictObject({ targets: z.array(target) });
 export const probeEntry = z.looseObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' }),
   kind: z.string().min(1),
-  interval: duration.optional().describe('time between operations (open loop)'),
-  rate: z.number().positive().optional().describe('operations per second (alternative to interval)'),
-  timeout: duration.optional().describe('per-operation timeout; a timed-out op is "unknown"'),
+  interval: durationBetween(MIN_PROBE_INTERVAL_MS)
+    .optional()
+    .describe(`time between operations (open loop), at least ${MIN_PROBE_INTERVAL_MS}ms`),
+  rate: z
+    .number()
+    .min(MIN_PROBE_RATE, { error: `expected at least ${MIN_PROBE_RATE} operations per second` })
+    .max(MAX_PROBE_RATE, {
+      error: `expected at most ${MAX_PROBE_RATE} operations per second (an interval of ${MIN_PROBE_INTERVAL_MS}ms; a faster probe measures its own scheduler)`,
+    })
+    .optional()
+    .describe(`operations per second (alternative to interval), at most ${MAX_PROBE_RATE}`),
+  timeout: positiveDuration.optional().describe('per-operation timeout; a timed-out op is "unknown"'),
   target: targetSelector.optional(),
 });
 
@@ -92,7 +134,10 @@ export const scenario = z.strictObject({
   description: z.string().optional(),
   environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
   environmentOptions: z.record(z.string(), z.unknown()).optional(),
-  probes: z.array(probeEntry).min(1, { error: 'expected at least one probe' }),
+  probes: z
+    .array(probeEntry)
+    .min(1, { error: 'expected at least one probe' })
+    .max(MAX_PROBES, { error: `expected at most ${MAX_PROBES} probes` }),
   primaryProbe: z.string().optional().describe('the probe whose operations define RTO (default: the first)'),
   steadyState: z
     .strictObject({
@@ -100,17 +145,29 @@ export const scenario = z.strictObject({
       maxErrorRate: z.number().min(0).max(1).default(0),
     })
     .default({ duration: 2000, maxErrorRate: 0 }),
-  faults: z.array(faultEntry).optional(),
+  faults: z
+    .array(faultEntry)
+    .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` })
+    .optional(),
   iterations: z
-    .array(z.strictObject({ name: z.string().optional(), faults: z.array(faultEntry).min(1) }))
+    .array(
+      z.strictObject({
+        name: z.string().optional(),
+        faults: z
+          .array(faultEntry)
+          .min(1)
+          .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` }),
+      }),
+    )
     .min(1)
+    .max(MAX_REPEAT, { error: `expected at most ${MAX_REPEAT} iterations` })
     .optional()
     .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
   recovery: z
     .strictObject({
       mode: z.enum(['automatic', 'action']).default('automatic'),
       action: actionEntry.optional(),
-      timeout: duration.default(60_000),
+      timeout: positiveDuration.default(60_000),
       stableFor: duration.default(1000),
     })
     .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
@@ -119,7 +176,7 @@ export const scenario = z.strictObject({
     .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
   observe: duration.default(1000).describe('keep the workload running this long after recovery'),
   settle: duration.default(1000).describe('pause between iterations'),
-  repeat: z.number().int().min(1).max(1000).default(1),
+  repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
   expectImpact: z.boolean().default(true),
   expect: z
     .strictObject({
@@ -158,12 +215,16 @@ const portName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a port
 export const readiness = z
   .strictObject({
     http: z
-      .strictObject({ port: portName, path: z.string().default('/'), status: z.number().int().default(200) })
+      .strictObject({
+        port: portName,
+        path: z.string().default('/'),
+        status: z.number().int().min(100).max(599).default(200),
+      })
       .optional(),
     tcp: z.strictObject({ port: portName }).optional(),
     command: z.array(z.string()).min(1).optional(),
-    timeout: duration.default(30_000),
-    interval: duration.default(100),
+    timeout: positiveDuration.default(30_000),
+    interval: positiveDuration.default(100),
   })
   .refine((r) => [r.http, r.tcp, r.command].filter(Boolean).length === 1, {
     error: 'expected exactly one of "http", "tcp" or "command"',
@@ -241,9 +302,17 @@ export const environmentFile = z
   .strictObject({
     description: z.string().optional(),
     services: z
-      .record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSpec)
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, {
+          error: 'expected a service name of lower-case letters, digits and "-", starting with a letter',
+        }),
+        serviceSpec,
+      )
       .refine((s) => Object.keys(s).length > 0, {
         error: 'expected at least one service',
+      })
+      .refine((s) => Object.keys(s).length <= MAX_SERVICES, {
+        error: `expected at most ${MAX_SERVICES} services`,
       }),
   })
   .superRefine(checkReferences);

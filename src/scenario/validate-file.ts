@@ -1,9 +1,13 @@
 import { basename } from 'node:path';
 import { HarnessError } from '../core/errors.js';
-import { loadEnvironmentFile, loadScenario, loadTargetsFile } from './load.js';
+import { loadCheckedScenario } from './check-environment.js';
+import { loadEnvironmentFile, loadTargetsFile } from './load.js';
 
-/** Validate a scenario, environment.yaml or targets.yaml by its name; returns a one-line verdict. */
-export function validateFile(file: string): string {
+/**
+ * Validate a scenario, environment.yaml or targets.yaml by its name; returns a one-line verdict.
+ * A scenario is loaded exactly as `run` loads it (loadCheckedScenario), environment checks included.
+ */
+export async function validateFile(file: string): Promise<string> {
   const name = basename(file);
   if (name === 'environment.yaml') {
     const spec = loadEnvironmentFile(file);
@@ -18,6 +22,6 @@ export function validateFile(file: string): string {
       `${file}: expected a .yaml scenario, environment.yaml or targets.yaml`,
     );
   }
-  const sc = loadScenario(file.includes('/') ? file : `./${file}`);
+  const sc = await loadCheckedScenario(file.includes('/') ? file : `./${file}`);
   return `${file}: valid scenario (${sc.iterations.length} iteration(s), ${sc.targets.length} target(s), environment ${sc.envName})`;
 }
