@@ -11,7 +11,7 @@ import { cleanupStaleRuns, RunRegistry } from '../providers/local/run-registry.j
 import { startEnvironment } from '../providers/start-environment.js';
 import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
 import { createClock } from './clock.js';
-import { HarnessError } from './errors.js';
+import { errorMessage, HarnessError, toHarnessError } from './errors.js';
 import { DEFINITIONS, evaluateTargets, runVerdict } from './evaluate.js';
 import { exitCodeOf, judgeExpectation } from './expectation.js';
 import { incidentFrom } from './incident.js';
@@ -273,12 +273,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
 
 function toError(err: unknown, signal: AbortSignal): { code: string; message: string } {
   if (signal.aborted) {
-    const reason =
-      signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'interrupted');
+    const reason = signal.reason === undefined ? 'interrupted' : errorMessage(signal.reason);
     return { code: 'INTERRUPTED', message: `interrupted: ${reason}` };
   }
-  if (err instanceof HarnessError) return { code: err.code, message: err.message };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  const h = toHarnessError(err);
+  return { code: h.code, message: h.message };
 }
 
 /** A registry entry; the loader already rejected unknown kinds, so a miss here is a harness bug. */
