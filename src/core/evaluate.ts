@@ -56,6 +56,17 @@ function neverRecovered(ps: readonly ProbeIterationResult[], phase: PhaseName): 
   return { value: null, notReached: true, note: 'never recovered, so there is no recovered phase' };
 }
 
+/** Why a phase target has nothing to judge (never recovered, or too few operations), if so. */
+function unmeasuredPhase(ps: readonly ProbeIterationResult[], phase: PhaseName): Measured | undefined {
+  return (
+    neverRecovered(ps, phase) ??
+    tooFew(
+      ps.map((p) => p.phases[phase].count),
+      `the ${phase} phase`,
+    )
+  );
+}
+
 /** "Not measured" when some iteration has fewer than MIN_OPS operations in what the target judges. */
 function tooFew(counts: readonly number[], what: string): Measured | undefined {
   const i = counts.findIndex((n) => n < MIN_OPS);
@@ -144,23 +155,13 @@ function measure(
     }
     case 'error-rate': {
       const ph = phase ?? 'fault';
-      const thin =
-        neverRecovered(ps, ph) ??
-        tooFew(
-          ps.map((p) => p.phases[ph].count),
-          `the ${ph} phase`,
-        );
+      const thin = unmeasuredPhase(ps, ph);
       if (thin) return thin;
       return { value: worst(ps.map((p) => p.phases[ph].errorRate)), note: `${ph} phase, worst iteration` };
     }
     case 'failed-ops': {
       if (phase) {
-        const thin =
-          neverRecovered(ps, phase) ??
-          tooFew(
-            ps.map((p) => p.phases[phase].count),
-            `the ${phase} phase`,
-          );
+        const thin = unmeasuredPhase(ps, phase);
         if (thin) return thin;
         return {
           value: sum(ps.map((p) => p.phases[phase].failed + p.phases[phase].unknown)),
@@ -188,12 +189,7 @@ function measure(
       const lat = /^latency-(p50|p95|p99|max)$/.exec(t.metric);
       if (lat) {
         const ph = phase ?? 'steady';
-        const thin =
-          neverRecovered(ps, ph) ??
-          tooFew(
-            ps.map((p) => p.phases[ph].count),
-            `the ${ph} phase`,
-          );
+        const thin = unmeasuredPhase(ps, ph);
         if (thin) return thin;
         const field = `${lat[1]}Ms` as 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs';
         const vals = ps.map((p) => p.phases[ph][field]).filter((v): v is number => v !== null);
