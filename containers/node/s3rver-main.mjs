@@ -1,0 +1,15 @@
+// S3-compatible storage in its own container (the local provider runs s3rver inside the harness):
+// `node container/s3rver-main.mjs [--port 4569] [--dir /data/s3]`. Buckets are created by the
+// client (the trade store creates its own).
+import { parseArgs } from 'node:util';
+import S3rver from 's3rver';
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '4569' }, dir: { type: 'string', default: '/data/s3' } },
+});
+const server = new S3rver({ address: '0.0.0.0', port: Number(values.port), silent: true, directory: values.dir });
+const { address, port } = await server.run();
+console.log(`s3rver listening on ${address}:${port}, data in ${values.dir}`);
+const stop = () => server.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
