@@ -57,8 +57,10 @@ else
     $SUDO mkdir -p "$(dirname "$DOCKERD_LOG")" "$DATA_ROOT"
     # setsid + nohup: the engine outlives this script and its terminal (Ctrl-C here must not
     # take the engine down with it); stdin closed so it never holds the caller's pipes.
+    # --ip: a port published without an address (testcontainers' withExposedPorts) binds
+    # 127.0.0.1 instead of 0.0.0.0 and ::, so nothing of ours listens beyond loopback.
     $SUDO setsid nohup dockerd --host "unix://$socket_path" --data-root "$DATA_ROOT" \
-      --pidfile "$pidfile" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+      --pidfile "$pidfile" --ip 127.0.0.1 >>"$DOCKERD_LOG" 2>&1 </dev/null &
   fi
   deadline=$(($(date +%s) + START_TIMEOUT))
   until engine_answers; do
