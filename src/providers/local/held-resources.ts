@@ -6,7 +6,17 @@
 // while the processes live, kill them, then release what the picture names and is still there.
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 
 export interface HeldResources {
   /** SysV shared memory segments created or last used by one of the processes. */
@@ -116,6 +126,39 @@ function mappedShmFiles(pid: number, into: Set<string>): void {
   }
 }
 
+const PG_DSM_CONTROL_MAGIC = 0x9a503d32;
+const PG_DSM_ITEM_BYTES = 40; // handle u32, refcnt u32, first_page, npages, impl_private (8 each), pinned bool, padding
+
+/**
+ * A postgres dynamic-shared-memory control segment lists every segment of its cluster, also
+ * pinned ones no process maps at the moment (postgres reads the same list to clean up after a
+ * crash). Layout (src/backend/storage/ipc/dsm.c, 64-bit): magic, nitems, maxitems, items at 16.
+ */
+function postgresDsmSegments(file: string): string[] {
+  if (!/\/PostgreSQL\.\d+$/.test(file)) return [];
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(16);
+    if (readSync(fd, head, 0, 16, 0) < 16 || head.readUInt32LE(0) !== PG_DSM_CONTROL_MAGIC) return [];
+    const nitems = Math.min(head.readUInt32LE(4), head.readUInt32LE(8), 100_000);
+    const items = Buffer.alloc(nitems * PG_DSM_ITEM_BYTES);
+    readSync(fd, items, 0, items.length, 16);
+    const out: string[] = [];
+    for (let i = 0; i < nitems; i++) {
+      const handle = items.readUInt32LE(i * PG_DSM_ITEM_BYTES);
+      const refcnt = items.readUInt32LE(i * PG_DSM_ITEM_BYTES + 4);
+      const path = `/dev/shm/PostgreSQL.${handle}`;
+      if (refcnt > 0 && existsSync(path)) out.push(path);
+    }
+    return out;
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function socketInodes(pid: number, into: Set<string>): void {
   let fds: string[];
   try {
@@ -155,6 +198,7 @@ export function heldResources(pidList: Iterable<number>): HeldResources {
       held.sem.push({ id: r.id, key: r.key, ctime: r.ctime });
     }
   }
+  for (const f of [...files]) for (const seg of postgresDsmSegments(f)) files.add(seg);
   held.shmFiles = [...files];
   for (const s of listeningSockets()) if (inodes.has(s.inode)) held.sockets.push(s.path);
   return held;
