@@ -1,15 +1,26 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedProcesses } from '../providers/local/run-registry.js';
 import { loadScenario, PROJECT_ROOT } from '../scenario/load.js';
 import { runScenario } from './runner.js';
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'test/fixtures/scenarios', `${name}.yaml`);
 
+// Report dirs and the run records live in one temp dir, removed at the end.
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'runner-test-'));
+  process.env.CHAOS_HARNESS_STATE_DIR = join(root, 'state');
+});
+afterAll(() => {
+  delete process.env.CHAOS_HARNESS_STATE_DIR;
+  rmSync(root, { recursive: true, force: true });
+});
+
 async function run(ref: string, runId: string) {
-  const out = mkdtempSync(join(tmpdir(), 'runner-test-'));
+  const out = mkdtempSync(join(root, 'out-'));
   const report = await runScenario({ scenario: loadScenario(ref), outDir: out, runId });
   // Nothing the run started may outlive it.
   expect(markedProcesses(runId)).toEqual([]);

@@ -67,7 +67,7 @@ export function findPasswdEntry(passwd: string, user: string): { uid: number; gi
  * only to NSS (LDAP, ...) are asked of `getent passwd`. The error says which of these failed.
  */
 export function lookupUser(user: string, passwdFile = '/etc/passwd'): { uid: number; gid: number } {
-  const cached = userIds.get(user);
+  const cached = userIds.get(`${passwdFile}:${user}`);
   if (cached) return cached;
   let passwd = '';
   let readError: string | undefined;
@@ -84,13 +84,13 @@ export function lookupUser(user: string, passwdFile = '/etc/passwd'): { uid: num
         execFileSync('getent', ['passwd', user], { encoding: 'utf8', timeout: 5000 }),
         user,
       );
-      nss = 'nor by `getent passwd`';
+      nss = 'nor known to `getent passwd`';
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { status?: number };
       nss =
         e.code === 'ENOENT'
-          ? '(`getent` is not on PATH, so users known only to NSS could not be asked)'
-          : `nor by \`getent passwd\` (exit ${e.status ?? e.code})`;
+          ? 'and `getent` is not on PATH to ask NSS (LDAP, ...)'
+          : `nor known to \`getent passwd\` (exit ${e.status ?? e.code})`;
     }
     if (!ids) {
       const where = readError
@@ -98,12 +98,12 @@ export function lookupUser(user: string, passwdFile = '/etc/passwd'): { uid: num
         : `it is not in ${passwdFile}`;
       throw new HarnessError(
         'USER_NOT_FOUND',
-        `user "${user}" is needed to run a server as non-root, but ${where}, ${nss}` +
+        `user "${user}" is needed to run a server as non-root, but ${where} ${nss}` +
           (user === 'postgres' ? '; the Debian package postgresql-common creates it' : ''),
       );
     }
   }
-  userIds.set(user, ids);
+  userIds.set(`${passwdFile}:${user}`, ids);
   return ids;
 }
 
