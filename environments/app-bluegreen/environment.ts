@@ -11,6 +11,7 @@ import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } f
 import type { DeployExtension } from '../../src/injectors/deploy.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import { LocalService } from '../../src/providers/local/local-service.js';
+import { recordDir } from '../../src/providers/local/run-registry.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { haproxy, liveSlot, setTraffic } from './haproxy-runtime.mjs';
 import { SlotService } from './slot-service.js';
@@ -77,6 +78,8 @@ async function start(
     let socketDir = ctx.workDir;
     if (join(ctx.workDir, 'haproxy.sock').length > 100) {
       const dir = mkdtempSync(join(tmpdir(), 'bluegreen-'));
+      // Removed at teardown, and by the next run's sweep if this one is SIGKILLed.
+      recordDir(ctx.runId, dir);
       env.defer(() => rmSync(dir, { recursive: true, force: true }));
       socketDir = dir;
     }

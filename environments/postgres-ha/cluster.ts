@@ -6,15 +6,16 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
 import type { LogFn } from '../../src/core/types.js';
+import { describeReleased } from '../../src/providers/local/held-resources.js';
 import type { PgConnection, PgEndpoint, PgNodePids, PgNodeState, PostgresController } from './controller.js';
 import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
 import {
   assertRunning,
+  crashPgNode,
   type PgNode,
   prepareDirs,
   spawnAutoctl,
   stopPgNode,
-  sweepPostgres,
   tryKill,
   waitOldPostmasterGone,
 } from './node-process.js';
@@ -171,9 +172,8 @@ export class PgAutoFailoverCluster implements PostgresController {
     const n = this.#node(node);
     const pids = this.pids(node);
     if (!n.proc?.running) throw new HarnessError('INJECTION_FAILED', `postgres-ha ${node} is not running`);
-    await n.proc.kill('SIGKILL');
-    // The postmaster is in the keeper's group; this only matters if it was started some other way.
-    if (pids.postmaster !== undefined && pidAlive(pids.postmaster)) tryKill(pids.postmaster, 'SIGKILL');
+    const released = describeReleased(await crashPgNode(n));
+    if (released) this.#cfg.log(`postgres-ha: ${node} crashed; released what it held: ${released}`);
     return pids;
   }
 
@@ -239,8 +239,9 @@ export class PgAutoFailoverCluster implements PostgresController {
   }
 
   /** Stop one node: pg_autoctl stops postgres; SIGKILL to the group after graceMs. */
-  stopNode(node: string, graceMs = 5000): Promise<void> {
-    return stopPgNode(this.#node(node), graceMs);
+  async stopNode(node: string, graceMs = 5000): Promise<void> {
+    const released = describeReleased(await stopPgNode(this.#node(node), graceMs));
+    if (released) this.#cfg.log(`postgres-ha: ${node} stopped; released what it left: ${released}`);
   }
 
   /** Stop everything, kill what is left of this run's postgres processes, remove the data. */
@@ -248,7 +249,6 @@ export class PgAutoFailoverCluster implements PostgresController {
     await Promise.all(this.nodes.map((n) => this.stopNode(n)));
     await this.stopNode(this.#monitor.name);
     await this.#monitorClient.end();
-    await sweepPostgres(this.#cfg.runId);
     await rm(this.baseDir, { recursive: true, force: true });
   }
 

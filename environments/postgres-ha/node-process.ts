@@ -5,9 +5,10 @@ import { chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
+import { heldResources, type Released, releaseResources } from '../../src/providers/local/held-resources.js';
 import { lookupUser, ManagedProcess } from '../../src/providers/local/managed-process.js';
-import { markedProcesses } from '../../src/providers/local/run-registry.js';
-import { logTail, pidAlive, pidExists, postmasterPid } from './pg-util.js';
+import { type ProcStat, signalAll, treeOf, waitAllGone } from '../../src/providers/local/process-tree.js';
+import { logTail, pidExists, postmasterPid } from './pg-util.js';
 import { autoctlEnv, PG_AUTOCTL, PG_USER, type XdgDirs } from './settings.js';
 
 export interface PgNode {
@@ -88,37 +89,56 @@ export async function waitOldPostmasterGone(
   while (old !== undefined && pidExists(old) && Date.now() < deadline && !signal?.aborted) await sleep(50);
 }
 
-/** SIGTERM to pg_autoctl only (it stops postgres in fast mode), SIGKILL to the group after graceMs. */
-export async function stopPgNode(n: PgNode, graceMs: number): Promise<void> {
-  const proc = n.proc;
+/**
+ * The node's processes now: pg_autoctl and everything below it, and the postmaster named by
+ * postmaster.pid when it serves this pgdata (one left by an earlier keeper). Postgres backends
+ * call setsid(), so a group signal does not reach them: teardown and crashes use this list.
+ */
+export function nodeProcesses(n: PgNode): ProcStat[] {
+  const roots: number[] = [];
+  if (n.proc?.pid !== undefined) roots.push(n.proc.pid);
   const pm = postmasterPid(n.pgdata);
+  if (pm !== undefined && cmdline(pm).includes(n.pgdata)) roots.push(pm);
+  return treeOf(roots);
+}
+
+/**
+ * SIGKILL every process of the node at once (a machine dying), then release what the kernel
+ * keeps after such a death: postgres' SysV segment, pg_autoctl's semaphore, the /dev/shm
+ * segments and the unix socket and its lock file. A crashed machine loses them too.
+ */
+export async function crashPgNode(n: PgNode): Promise<Released> {
+  const procs = nodeProcesses(n);
+  const held = heldResources(procs.map((p) => p.pid));
+  signalAll(procs, 'SIGCONT');
+  signalAll(procs, 'SIGKILL');
+  await n.proc?.exited;
+  await waitAllGone(procs, 5000);
+  return releaseResources(held, new Set(procs.map((p) => p.pid)));
+}
+
+/**
+ * SIGTERM to pg_autoctl only (it stops postgres in fast mode), SIGKILL to the node's processes
+ * after graceMs; then whatever the processes left behind (after a SIGKILL) is released.
+ */
+export async function stopPgNode(n: PgNode, graceMs: number): Promise<Released> {
+  const proc = n.proc;
+  const procs = nodeProcesses(n);
+  const held = heldResources(procs.map((p) => p.pid));
   if (proc?.running) {
     proc.signal('SIGCONT');
     // SIGTERM to the whole group would also reach the postmaster, whose smart shutdown waits for clients.
     proc.signal('SIGTERM', { group: false });
-    const done = await Promise.race([proc.exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (!done) await proc.kill('SIGKILL');
+    await Promise.race([proc.exited, sleep(graceMs)]);
   }
-  if (pm !== undefined) {
-    const deadline = Date.now() + 3000;
-    while (pidAlive(pm) && Date.now() < deadline) await sleep(50);
-    if (pidAlive(pm)) tryKill(pm, 'SIGKILL');
+  // pg_autoctl waits for its postgres before it exits; what is alive now is stuck or orphaned.
+  if (!(await waitAllGone(procs, proc?.running ? 0 : 3000))) {
+    signalAll(procs, 'SIGCONT');
+    signalAll(procs, 'SIGKILL');
+    await proc?.exited;
+    await waitAllGone(procs, 5000);
   }
-}
-
-/** Postgres backends call setsid(), so they can outlive a group kill by ~1 s: wait, then kill. */
-export async function sweepPostgres(runId: string, timeoutMs = 5000): Promise<void> {
-  const leftovers = () =>
-    markedProcesses(runId)
-      .map((p) => p.pid)
-      .filter((pid) => pidAlive(pid) && /postgres|pg_autoctl/.test(cmdline(pid)));
-  const deadline = Date.now() + timeoutMs;
-  let left = leftovers();
-  while (left.length > 0 && Date.now() < deadline) {
-    if (Date.now() > deadline - timeoutMs / 2) for (const pid of left) tryKill(pid, 'SIGKILL');
-    await sleep(50);
-    left = leftovers();
-  }
+  return releaseResources(held, new Set(procs.map((p) => p.pid)));
 }
 
 export function tryKill(pid: number, sig: NodeJS.Signals): void {

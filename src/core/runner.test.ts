@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinProbes } from '../probes/index.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
 import { writeReports } from '../report/index.js';
@@ -12,14 +12,19 @@ import type { AnyProbe, RunningProbe } from './types.js';
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'test/fixtures/scenarios', `${name}.yaml`);
 
-const outDirs: string[] = [];
+// Report dirs and the run records live in one temp dir, removed at the end.
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'runner-test-'));
+  process.env.CHAOS_HARNESS_STATE_DIR = join(root, 'state');
+});
 afterAll(() => {
-  for (const d of outDirs) rmSync(d, { recursive: true, force: true });
+  delete process.env.CHAOS_HARNESS_STATE_DIR;
+  rmSync(root, { recursive: true, force: true });
 });
 
 async function run(ref: string, runId: string, kinds?: Partial<Kinds>) {
-  const out = mkdtempSync(join(tmpdir(), 'runner-test-'));
-  outDirs.push(out);
+  const out = mkdtempSync(join(root, 'out-'));
   const report = await runScenario({ scenario: loadScenario(ref), outDir: out, runId, kinds });
   // Nothing the run started may outlive it.
   expect(markedProcesses(runId)).toEqual([]);
@@ -154,8 +159,7 @@ describe('runScenario', () => {
 
   describe('report directories', () => {
     it('gives two runs of one scenario started in the same second their own directory and reports', async () => {
-      const runsDir = mkdtempSync(join(tmpdir(), 'runner-test-runs-'));
-      outDirs.push(runsDir);
+      const runsDir = mkdtempSync(join(root, 'runs-'));
       const scenario = loadScenario('http-service-ignored-signal');
       const [a, b] = await Promise.all(
         ['runner-test-same-a', 'runner-test-same-b'].map((runId) =>
@@ -175,8 +179,7 @@ describe('runScenario', () => {
     });
 
     it('refuses, before starting anything, an --out directory a live run is writing to', async () => {
-      const outDir = mkdtempSync(join(tmpdir(), 'runner-test-busy-'));
-      outDirs.push(outDir);
+      const outDir = mkdtempSync(join(root, 'busy-'));
       const scenario = loadScenario('http-service-ignored-signal');
       const first = runScenario({ scenario, outDir, runId: 'runner-test-busy-1' });
       await expect(runScenario({ scenario, outDir, runId: 'runner-test-busy-2' })).rejects.toThrow(

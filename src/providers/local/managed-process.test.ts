@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ManagedProcess } from './managed-process.js';
-import { markedProcesses } from './run-registry.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lookupUser, ManagedProcess } from './managed-process.js';
+import { markedProcesses, runLeftovers } from './run-registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'managed-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const spec = (name: string, script: string, runId: string) => ({
   name,
   command: 'bash',
@@ -46,6 +47,32 @@ describe('ManagedProcess', () => {
     expect(p.spawnError?.message).toMatch(/"\/nonexistent\/server" was not found/);
   });
 
+  it('names the Debian package of a missing server binary', async () => {
+    const p = new ManagedProcess({
+      ...spec('redis-1', '', 'mp-missing-redis'),
+      command: 'redis-server',
+      env: { PATH: dir },
+    });
+    p.start();
+    await p.exited;
+    expect(p.spawnError?.message).toBe(
+      'redis-1: "redis-server" was not found: install the Debian package redis-server (apt-get install redis-server)',
+    );
+  });
+
+  it('finds a process that rewrote its environment (as Redis does) through the spawn record', async () => {
+    // exec -a and a cleared environment leave no marker in /proc/<pid>/environ.
+    const p = new ManagedProcess({
+      ...spec('rewrites', 'exec env -i sleep 30', 'mp-rewrites'),
+    });
+    p.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(markedProcesses('mp-rewrites')).toEqual([]);
+    expect(runLeftovers('mp-rewrites')).toEqual([p.pid]);
+    await p.stop(1000);
+    expect(runLeftovers('mp-rewrites')).toEqual([]);
+  });
+
   it('pauses and resumes the group', async () => {
     const p = new ManagedProcess(spec('pause', 'sleep 30', 'mp-pause'));
     p.start();
@@ -58,5 +85,23 @@ describe('ManagedProcess', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(state()).toBe('S');
     await p.stop(1000);
+  });
+});
+
+describe('lookupUser', () => {
+  it('reads the passwd file itself, without id or getent on PATH', () => {
+    const passwd = join(dir, 'passwd');
+    writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\npgtest:x:1234:5678::/home/pgtest:/bin/sh\n');
+    const path = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      expect(lookupUser('pgtest', passwd)).toEqual({ uid: 1234, gid: 5678 });
+      expect(() => lookupUser('nobody-here', passwd)).toThrow(
+        `user "nobody-here" is needed to run a server as non-root, but it is not in ${passwd} ` +
+          'and `getent` is not on PATH to ask NSS (LDAP, ...)',
+      );
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { within } from '../../core/within.js';
-import { RUN_MARKER_ENV } from './run-registry.js';
+import { RUN_MARKER_ENV, recordSpawn } from './run-registry.js';
 
 export interface ProcessSpec {
   /** Used in messages and log names. */
@@ -19,6 +20,28 @@ export interface ProcessSpec {
   logFile: string;
   /** Marks the process (and every descendant) as belonging to this run, for the leak sweep. */
   runId: string;
+  /** The Debian package that provides `command`, named when it is missing (default: DEBIAN_PACKAGES). */
+  debianPackage?: string;
+}
+
+/** Server binaries the built-in environments run, and the Debian package of each. */
+export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
+  'redis-server': 'redis-server',
+  'redis-sentinel': 'redis-sentinel',
+  pg_autoctl: 'pg-auto-failover-cli',
+  postgres: 'postgresql-15',
+  pg_ctl: 'postgresql-15',
+  initdb: 'postgresql-15',
+  haproxy: 'haproxy',
+};
+
+/** `"redis-server" was not found: install the Debian package redis-server (apt-get install redis-server)`. */
+export function missingBinaryMessage(name: string, command: string, debianPackage?: string): string {
+  const pkg = debianPackage ?? DEBIAN_PACKAGES[basename(command)];
+  const hint = pkg
+    ? `: install the Debian package ${pkg} (apt-get install ${pkg})`
+    : ': install it or put its directory on PATH';
+  return `${name}: "${command}" was not found${hint}`;
 }
 
 export interface ExitInfo {
@@ -28,19 +51,59 @@ export interface ExitInfo {
 
 const userIds = new Map<string, { uid: number; gid: number }>();
 
-/** uid/gid of a local user, or a clear error when it does not exist. */
-export function lookupUser(user: string): { uid: number; gid: number } {
-  let ids = userIds.get(user);
+/** `name:x:uid:gid:...` lines of a passwd database. */
+export function findPasswdEntry(passwd: string, user: string): { uid: number; gid: number } | undefined {
+  for (const line of passwd.split('\n')) {
+    const [name, , uid, gid] = line.split(':');
+    if (name === user && uid !== undefined && gid !== undefined && /^\d+$/.test(uid) && /^\d+$/.test(gid)) {
+      return { uid: Number(uid), gid: Number(gid) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * uid/gid of a local user, from /etc/passwd (no `id` or `getent` on PATH needed); users known
+ * only to NSS (LDAP, ...) are asked of `getent passwd`. The error says which of these failed.
+ */
+export function lookupUser(user: string, passwdFile = '/etc/passwd'): { uid: number; gid: number } {
+  const cached = userIds.get(`${passwdFile}:${user}`);
+  if (cached) return cached;
+  let passwd = '';
+  let readError: string | undefined;
+  try {
+    passwd = readFileSync(passwdFile, 'utf8');
+  } catch (err) {
+    readError = (err as Error).message;
+  }
+  let ids = findPasswdEntry(passwd, user);
+  let nss: string;
   if (!ids) {
     try {
-      const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
-      ids = { uid, gid };
-    } catch (cause) {
-      throw new HarnessError('USER_NOT_FOUND', `user "${user}" does not exist on this machine`, { cause });
+      ids = findPasswdEntry(
+        execFileSync('getent', ['passwd', user], { encoding: 'utf8', timeout: 5000 }),
+        user,
+      );
+      nss = 'nor known to `getent passwd`';
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { status?: number };
+      nss =
+        e.code === 'ENOENT'
+          ? 'and `getent` is not on PATH to ask NSS (LDAP, ...)'
+          : `nor known to \`getent passwd\` (exit ${e.status ?? e.code})`;
     }
-    userIds.set(user, ids);
+    if (!ids) {
+      const where = readError
+        ? `${passwdFile} could not be read (${readError})`
+        : `it is not in ${passwdFile}`;
+      throw new HarnessError(
+        'USER_NOT_FOUND',
+        `user "${user}" is needed to run a server as non-root, but ${where} ${nss}` +
+          (user === 'postgres' ? '; the Debian package postgresql-common creates it' : ''),
+      );
+    }
   }
+  userIds.set(`${passwdFile}:${user}`, ids);
   return ids;
 }
 
@@ -105,6 +168,7 @@ export class ManagedProcess {
     } finally {
       closeSync(fd);
     }
+    if (child.pid !== undefined) recordSpawn(spec.runId, child.pid, spec.name);
     this.#child = child;
     this.#lastExit = undefined;
     this.#exited = new Promise<ExitInfo>((resolve) => {
@@ -118,9 +182,13 @@ export class ManagedProcess {
       child.once('error', (err) => {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
         this.spawnError = missing
-          ? new HarnessError('BINARY_MISSING', `${spec.name}: "${spec.command}" was not found`, {
-              cause: err,
-            })
+          ? new HarnessError(
+              'BINARY_MISSING',
+              missingBinaryMessage(spec.name, spec.command, spec.debianPackage),
+              {
+                cause: err,
+              },
+            )
           : err;
         done({ code: null, signal: null });
       });
