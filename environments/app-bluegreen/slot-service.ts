@@ -37,12 +37,21 @@ export class SlotService implements StartedService, AsyncDisposable {
     return (await liveSlot(s.socket, s.backend)) === this.name ? 'live' : 'idle';
   }
 
-  pid(): number | undefined {
+  #pid(): number | undefined {
     return slotPid(readState(this.#opts.statePath).slots[this.#opts.slot]);
   }
 
+  id(): string | undefined {
+    const pid = this.#pid();
+    return pid === undefined ? undefined : `pid ${pid}`;
+  }
+
   running(): boolean {
-    return this.pid() !== undefined;
+    return this.#pid() !== undefined;
+  }
+
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    this.#signal(sig);
   }
 
   /** Starts the slot's recorded version (after a kill or stop). */
@@ -51,7 +60,7 @@ export class SlotService implements StartedService, AsyncDisposable {
     const slot = state.slots[this.#opts.slot];
     if (slot.version === null)
       throw new HarnessError('NOT_READY', `slot ${this.name} has no version deployed`);
-    if (this.pid() === undefined) {
+    if (this.#pid() === undefined) {
       const proc = new ManagedProcess({
         name: `app-${this.name}`,
         command: process.execPath,
@@ -91,7 +100,7 @@ export class SlotService implements StartedService, AsyncDisposable {
   }
 
   #signal(sig: NodeJS.Signals): boolean {
-    const pid = this.pid();
+    const pid = this.#pid();
     if (pid === undefined) return false;
     try {
       // Slots run in their own process group (detached), like ManagedProcess children.

@@ -26,8 +26,9 @@ export class PgService implements StartedService {
     return this.#cluster.roleOf(this.name, signal);
   }
 
-  pid(): number | undefined {
-    return this.#cluster.pids(this.name).keeper;
+  id(): string | undefined {
+    const pid = this.#cluster.pids(this.name).keeper;
+    return pid === undefined ? undefined : `pid ${pid}`;
   }
 
   running(): boolean {
@@ -41,6 +42,10 @@ export class PgService implements StartedService {
       return;
     }
     this.#cluster.signal(this.name, signal);
+  }
+
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    this.#cluster.signal(this.name, sig);
   }
 
   stop(graceMs?: number): Promise<void> {

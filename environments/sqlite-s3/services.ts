@@ -56,8 +56,12 @@ export class TradeStoreService implements StartedService {
   async role(): Promise<string | undefined> {
     return 'primary';
   }
-  pid(): number | undefined {
-    return this.#proc.pid;
+  id(): string | undefined {
+    const pid = this.#proc.pid;
+    return pid === undefined ? undefined : `pid ${pid}`;
+  }
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    this.#proc.signal(sig);
   }
   running(): boolean {
     return this.#proc.running;
@@ -127,8 +131,11 @@ export class InProcessS3 implements StartedService {
   async role(): Promise<string | undefined> {
     return 'backup-store';
   }
-  pid(): number | undefined {
-    return undefined;
+  id(): string | undefined {
+    return this.#server === undefined ? undefined : 'in-process s3rver';
+  }
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    throw new HarnessError('INJECTION_FAILED', `${this.name} runs inside the harness: it cannot take ${sig}`);
   }
   running(): boolean {
     return this.#server !== undefined;

@@ -9,6 +9,7 @@ import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
 import { cleanupStaleRuns, RunRegistry } from '../providers/local/run-registry.js';
 import { startEnvironment } from '../providers/start-environment.js';
+import { claimRunDir, defaultRunDir, newRunId } from '../report/run-dir.js';
 import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
 import { createClock } from './clock.js';
 import { errorMessage, HarnessError, toHarnessError } from './errors.js';
@@ -19,7 +20,6 @@ import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
 import { probeFailure } from './probe-health.js';
 import type { IterationResult, RunReport, TargetResult, Verdict } from './report-model.js';
-import { claimRunDir, defaultRunDir, newRunId } from './run-dir.js';
 import type {
   AnyInjector,
   AnyProbe,

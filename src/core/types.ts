@@ -51,10 +51,15 @@ export interface StartedService {
   readonly dataPaths: Readonly<Record<string, string>>;
   /** The role now (asks the stack when roles are dynamic), or undefined when it has none. */
   role(signal?: AbortSignal): Promise<string | undefined>;
-  /** Pid of the service's main process, undefined when not running. */
-  pid(): number | undefined;
+  /**
+   * What the provider calls the running thing ("pid 4242", "container 3f2a1b9c04d1"), for reports;
+   * undefined when not running. Only providers know what it means.
+   */
+  id(): string | undefined;
   running(): boolean;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Send a signal without waiting for an exit (SIGHUP, SIGUSR1, one the service handles). */
+  signal(sig: NodeJS.Signals): Promise<void>;
   /** SIGTERM, then SIGKILL after graceMs. */
   stop(graceMs?: number): Promise<void>;
   pause(): Promise<void>;

@@ -6,24 +6,24 @@ const signalName = z.string().refine((s) => s in constants.signals, {
   error: 'expected a signal name such as SIGKILL, SIGTERM or SIGUSR1',
 });
 
-function describeTarget(svc: StartedService, pid: number | undefined): string {
-  return `${svc.name}${pid ? ` (pid ${pid})` : ''}`;
+function describeTarget(svc: StartedService, id: string | undefined): string {
+  return `${svc.name}${id ? ` (${id})` : ''}`;
 }
 
 const killParams = z.strictObject({ signal: signalName.default('SIGKILL') });
 
-/** Send a signal to the target service's process group. Nothing to revert: a supervisor or the stack recovers. */
+/** Send a signal to the target service (its process group, its container). Nothing to revert: a supervisor or the stack recovers. */
 export const processKill: Injector<z.infer<typeof killParams>> = {
   params: killParams,
   async inject(ctx, p, target) {
     const svc = await ctx.env.resolve(target, ctx.signal);
-    const pid = svc.pid();
-    if (pid === undefined) throw new Error(`service "${svc.name}" is not running`);
+    const id = svc.id();
+    if (id === undefined) throw new Error(`service "${svc.name}" is not running`);
     await svc.kill(p.signal as NodeJS.Signals);
     return {
-      description: `sent ${p.signal} to ${describeTarget(svc, pid)}`,
+      description: `sent ${p.signal} to ${describeTarget(svc, id)}`,
       reversible: false,
-      details: { service: svc.name, pid, signal: p.signal },
+      details: { service: svc.name, id, signal: p.signal },
       async [Symbol.asyncDispose]() {},
     };
   },
@@ -36,13 +36,13 @@ export const processSignal: Injector<z.infer<typeof signalParams>> = {
   params: signalParams,
   async inject(ctx, p, target) {
     const svc = await ctx.env.resolve(target, ctx.signal);
-    const pid = svc.pid();
-    if (pid === undefined) throw new Error(`service "${svc.name}" is not running`);
-    process.kill(-pid, p.signal as NodeJS.Signals);
+    const id = svc.id();
+    if (id === undefined) throw new Error(`service "${svc.name}" is not running`);
+    await svc.signal(p.signal as NodeJS.Signals);
     return {
-      description: `sent ${p.signal} to ${describeTarget(svc, pid)}`,
+      description: `sent ${p.signal} to ${describeTarget(svc, id)}`,
       reversible: false,
-      details: { service: svc.name, pid, signal: p.signal },
+      details: { service: svc.name, id, signal: p.signal },
       async [Symbol.asyncDispose]() {},
     };
   },
@@ -62,7 +62,7 @@ export const processStop: Injector<z.infer<typeof stopParams>> = {
   params: stopParams,
   async inject(ctx, p, target) {
     const svc = await ctx.env.resolve(target, ctx.signal);
-    const pid = svc.pid();
+    const id = svc.id();
     await svc.stop(p.graceMs);
     let timer: NodeJS.Timeout | undefined;
     const ended =
@@ -74,9 +74,9 @@ export const processStop: Injector<z.infer<typeof stopParams>> = {
             }, p.downForMs);
           });
     const fault = {
-      description: `stopped ${describeTarget(svc, pid)}${p.downForMs !== undefined ? ` for ${p.downForMs} ms` : ''}`,
+      description: `stopped ${describeTarget(svc, id)}${p.downForMs !== undefined ? ` for ${p.downForMs} ms` : ''}`,
       reversible: true,
-      details: { service: svc.name, pid, graceMs: p.graceMs },
+      details: { service: svc.name, id, graceMs: p.graceMs },
       async [Symbol.asyncDispose]() {
         if (timer) clearTimeout(timer);
         if (!svc.running()) await svc.start(ctx.signal);
@@ -90,21 +90,21 @@ const pauseParams = z.strictObject({
   durationMs: z.number().positive().describe('how long the process stays frozen'),
 });
 
-/** SIGSTOP the process group for a duration, then SIGCONT: a hung process, not a dead one. */
+/** Freeze the target service for a duration, then thaw it: a hung process, not a dead one. */
 export const processPause: Injector<z.infer<typeof pauseParams>> = {
   params: pauseParams,
   async inject(ctx, p, target) {
     const svc = await ctx.env.resolve(target, ctx.signal);
-    const pid = svc.pid();
+    const id = svc.id();
     await svc.pause();
     let timer: NodeJS.Timeout | undefined;
     const ended = new Promise<void>((resolve) => {
       timer = setTimeout(() => void svc.resume().then(resolve), p.durationMs);
     });
     return {
-      description: `paused ${describeTarget(svc, pid)} for ${p.durationMs} ms`,
+      description: `paused ${describeTarget(svc, id)} for ${p.durationMs} ms`,
       reversible: true,
-      details: { service: svc.name, pid, durationMs: p.durationMs },
+      details: { service: svc.name, id, durationMs: p.durationMs },
       ended,
       async [Symbol.asyncDispose]() {
         if (timer) clearTimeout(timer);

@@ -24,15 +24,15 @@ export const redisKillMaster: Injector<RedisKillMasterParams> = {
   async inject(ctx, p, target): Promise<InjectedFault> {
     const selector = target.service !== undefined || target.role !== undefined ? target : { role: 'primary' };
     const svc = await ctx.env.resolve(selector, ctx.signal);
-    const pid = svc.pid();
-    if (pid === undefined) {
+    const id = svc.id();
+    if (id === undefined) {
       throw new HarnessError('INJECTION_FAILED', `redis-kill-master: ${svc.name} is not running`);
     }
     await svc.kill(p.signal);
-    ctx.emit('redis-master-killed', `${p.signal} to ${svc.name} (pid ${pid})`, { service: svc.name, pid });
-    const details: Record<string, unknown> = { service: svc.name, pid, signal: p.signal };
+    ctx.emit('redis-master-killed', `${p.signal} to ${svc.name} (${id})`, { service: svc.name, id });
+    const details: Record<string, unknown> = { service: svc.name, id, signal: p.signal };
     return {
-      description: `${p.signal} to Redis master ${svc.name} (pid ${pid})`,
+      description: `${p.signal} to Redis master ${svc.name} (${id})`,
       reversible: false,
       details,
       async [Symbol.asyncDispose]() {

@@ -88,8 +88,13 @@ export class LocalService implements StartedService, AsyncDisposable {
     return typeof r === 'function' ? r(signal) : r;
   }
 
-  pid(): number | undefined {
-    return this.proc.pid;
+  id(): string | undefined {
+    const pid = this.proc.pid;
+    return pid === undefined ? undefined : `pid ${pid}`;
+  }
+
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    this.proc.signal(sig);
   }
 
   running(): boolean {

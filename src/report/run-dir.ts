@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { HarnessError } from '../core/errors.js';
 import { processStartTicks } from '../providers/local/run-registry.js';
-import { HarnessError } from './errors.js';
 
 const LOCK = '.chaos-harness-run.lock';
 
