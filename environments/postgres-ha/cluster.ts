@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
-import type { LogFn } from '../../src/core/types.js';
+import type { EmitEvent, LogFn } from '../../src/core/types.js';
 import { describeReleased } from '../../src/providers/local/held-resources.js';
 import type { PgConnection, PgEndpoint, PgNodePids, PgNodeState, PostgresController } from './controller.js';
 import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
@@ -14,12 +14,14 @@ import {
   crashPgNode,
   type PgNode,
   prepareDirs,
+  recoverCrashedPrimary,
   spawnAutoctl,
   stopPgNode,
   tryKill,
   waitOldPostmasterGone,
 } from './node-process.js';
 import { isWritable, pidAlive, pollUntil, postmasterPid, queryOnce } from './pg-util.js';
+import { describeRejoin, fileSize, readFrom, rejoinFromLog } from './rejoin.js';
 import {
   checkBinaries,
   DEFAULT_STARTUP_GRACE_MS,
@@ -40,6 +42,8 @@ export interface ClusterConfig {
   runDir: string;
   freePort(): Promise<number>;
   log: LogFn;
+  /** Events for the report (how a node rejoined). */
+  emit?: EmitEvent;
 }
 
 export class PgAutoFailoverCluster implements PostgresController {
@@ -192,11 +196,27 @@ export class PgAutoFailoverCluster implements PostgresController {
   /** Start a stopped or killed node with `pg_autoctl run` and wait until it is ready. */
   async startNode(node: string, signal?: AbortSignal): Promise<void> {
     const n = this.#node(node);
-    if (!n.proc?.running) {
-      await waitOldPostmasterGone(n, 10_000, signal);
-      this.#spawn(n, ['run', '--pgdata', n.pgdata]);
+    if (n.proc?.running) return this.waitReady(node, signal);
+    await waitOldPostmasterGone(n, 10_000, signal);
+    const t0 = performance.now();
+    const logFrom = fileSize(n.logFile);
+    const recoveryMs =
+      n.kind === 'data' ? await recoverCrashedPrimary(n, this.#dirs, this.#cfg.runId) : undefined;
+    if (recoveryMs !== undefined) {
+      this.#cfg.log(
+        `postgres-ha: ${node} crash recovery before pg_autoctl run took ${Math.round(recoveryMs)} ms`,
+      );
     }
+    this.#spawn(n, ['run', '--pgdata', n.pgdata]);
     await this.waitReady(node, signal);
+    if (n.kind !== 'data') return;
+    const rejoin = rejoinFromLog(readFrom(n.logFile, logFrom));
+    this.#cfg.emit?.('rejoin', describeRejoin(node, rejoin), {
+      node,
+      ...rejoin,
+      ...(recoveryMs !== undefined ? { crashRecoveryMs: Math.round(recoveryMs) } : {}),
+      startToReadyMs: Math.round(performance.now() - t0),
+    });
   }
 
   async restartNode(node: string, signal: AbortSignal): Promise<void> {

@@ -39,6 +39,11 @@ describe('postgres-ha environment', () => {
 
       await pg.restartNode('node1', AbortSignal.timeout(60_000));
       expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'replica', node2: 'primary' });
+      // The crashed primary is recovered before pg_autoctl takes it back, so pg_rewind (not a
+      // full pg_basebackup) brings it back, and the report says which it was.
+      const rejoin = ctx.events.find((e) => e.type === 'rejoin');
+      expect(rejoin?.message).toMatch(/^node1 rejoined by pg_rewind/);
+      expect(rejoin?.data).toMatchObject({ node: 'node1', method: 'pg_rewind' });
     }
     // Disposed: no process of this run, no data directory.
     expect(markedProcesses(ctx.runId)).toEqual([]);

@@ -52,6 +52,7 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
       runDir: ctx.runDir,
       freePort: () => ctx.freePort(),
       log: ctx.log,
+      emit: ctx.emit,
     });
     const t0 = ctx.clock.now();
     let proxies: NodeProxies | undefined;

@@ -1,15 +1,16 @@
 // The process side of a pg_auto_failover node: directories, spawning pg_autoctl as postgres,
 // stopping, and sweeping what a crash leaves behind.
 
-import { chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
 import { heldResources, type Released, releaseResources } from '../../src/providers/local/held-resources.js';
 import { lookupUser, ManagedProcess } from '../../src/providers/local/managed-process.js';
 import { type ProcStat, signalAll, treeOf, waitAllGone } from '../../src/providers/local/process-tree.js';
 import { logTail, pidExists, postmasterPid } from './pg-util.js';
-import { autoctlEnv, PG_AUTOCTL, PG_USER, type XdgDirs } from './settings.js';
+import { autoctlEnv, HOST, PG_AUTOCTL, PG_BIN, PG_USER, type XdgDirs } from './settings.js';
 
 export interface PgNode {
   name: string;
@@ -72,6 +73,108 @@ export function assertRunning(n: PgNode): void {
     `postgres-ha ${n.name}: pg_autoctl exited (code ${exit?.code}, signal ${exit?.signal}); ` +
       `last lines of ${n.logFile}:\n${logTail(n.logFile)}`,
   );
+}
+
+/** `Database cluster state` of pg_controldata: `in production`, `shut down`, `in crash recovery`, ... */
+export function controlState(pgdata: string): string | undefined {
+  try {
+    const out = execFileSync(`${PG_BIN}/pg_controldata`, [pgdata], {
+      encoding: 'utf8',
+      timeout: 5000,
+      env: { LANG: 'C', LC_ALL: 'C' },
+    });
+    return /^Database cluster state:\s+(.+)$/m.exec(out)?.[1]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Crash recovery of a crashed primary's data directory before pg_autoctl takes it back, the way
+ * pg_autoctl itself does it (postgres in standby mode up to the first consistent point, so no
+ * WAL is written and pg_rewind usually has nothing to rewind) but waiting until that postgres
+ * has shut down. pg_autoctl SIGTERMs its recovery postgres and starts pg_rewind without waiting
+ * for it to exit: pg_rewind then reads a control file that is not shut down yet and runs
+ * `postgres --single` for it, which refuses the standby.signal ("FATAL: standby mode is not
+ * supported by single-user servers"), and the node is rebuilt by a full pg_basebackup. Recovered
+ * here, the directory is "shut down in recovery": pg_autoctl skips its step and pg_rewind runs
+ * on it directly. Standbys (standby.signal present) and clean directories are left alone.
+ * Resolves to the time it took, or undefined when nothing had to be done.
+ */
+export async function recoverCrashedPrimary(
+  n: PgNode,
+  dirs: XdgDirs,
+  runId: string,
+  timeoutMs = 60_000,
+): Promise<number | undefined> {
+  const standbySignal = join(n.pgdata, 'standby.signal');
+  if (existsSync(standbySignal) || existsSync(join(n.pgdata, 'recovery.signal'))) return undefined;
+  const before = controlState(n.pgdata);
+  if (before === undefined || before.startsWith('shut down')) return undefined;
+  const t0 = performance.now();
+  writeFileSync(standbySignal, '');
+  const ids = process.getuid?.() === 0 ? lookupUser(PG_USER) : undefined;
+  if (ids) chownSync(standbySignal, ids.uid, ids.gid);
+  const socketFits = join(dirs.runtime, `.s.PGSQL.${n.port}.lock`).length < 100;
+  const proc = new ManagedProcess({
+    name: `postgres-ha ${n.name} crash recovery`,
+    command: `${PG_BIN}/postgres`,
+    // No clients, no replication, no sockets: replay to the first consistent point, then shut down.
+    args: [
+      '-D',
+      n.pgdata,
+      '-p',
+      String(n.port),
+      // postgres needs one socket: a unix one in the node's private runtime dir when its path fits.
+      ...(socketFits
+        ? ['listen_addresses=', `unix_socket_directories=${dirs.runtime}`]
+        : [`listen_addresses=${HOST}`, 'unix_socket_directories=']
+      ).flatMap((kv) => ['-c', kv]),
+      ...['hot_standby=on', 'primary_conninfo=', 'archive_mode=off'].flatMap((kv) => ['-c', kv]),
+    ],
+    env: autoctlEnv(dirs),
+    inheritEnv: false,
+    cwd: dirs.home,
+    user: PG_USER,
+    logFile: n.logFile,
+    runId,
+  });
+  try {
+    proc.start();
+    // Consistent (the WAL in pg_wal replayed) once postmaster.pid says "ready": then a fast
+    // shutdown, which leaves the directory "shut down in recovery", and wait for it to end.
+    const deadline = Date.now() + timeoutMs;
+    // The crashed postmaster's pidfile says "ready" too: only this process's own counts.
+    const isReady = () => proc.running && postmasterStatus(n.pgdata, proc.pid) === 'ready';
+    while (proc.running && !isReady() && Date.now() < deadline) await sleep(20);
+    const ready = isReady();
+    const exit = await proc.stop(10_000, 'SIGINT');
+    const after = controlState(n.pgdata);
+    if (!after?.startsWith('shut down')) {
+      if (proc.spawnError) throw proc.spawnError;
+      throw new HarnessError(
+        'RECOVERY_FAILED',
+        `postgres-ha ${n.name}: crash recovery of ${n.pgdata} ` +
+          (ready
+            ? `ended with code ${exit.code} (signal ${exit.signal})`
+            : `was not consistent within ${timeoutMs}ms (exit code ${exit.code}, signal ${exit.signal})`) +
+          `; cluster state "${before}" -> "${after}"; last lines of ${n.logFile}:\n${logTail(n.logFile)}`,
+      );
+    }
+  } finally {
+    rmSync(standbySignal, { force: true });
+  }
+  return performance.now() - t0;
+}
+
+/** Line 8 of postmaster.pid (`starting`, `ready`, `stopping`, `standby`) when line 1 is `pid`. */
+function postmasterStatus(pgdata: string, pid: number | undefined): string | undefined {
+  try {
+    const lines = readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n');
+    return Number(lines[0]) === pid ? lines[7]?.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
