@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
+import { within } from '../../src/core/within.js';
 import type { PgEndpoint, PgNodeState } from './controller.js';
 import { abortable } from './pg-util.js';
 import { HOST, PG_USER } from './settings.js';
@@ -119,6 +120,10 @@ export class MonitorClient {
   }
 
   async end(): Promise<void> {
-    await Promise.race([this.#pool.end().catch(() => undefined), sleep(2000)]);
+    await within(
+      this.#pool.end().catch(() => undefined),
+      2000,
+      undefined,
+    );
   }
 }

@@ -6,6 +6,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
+import { within } from '../../src/core/within.js';
 import { heldResources, type Released, releaseResources } from '../../src/providers/local/held-resources.js';
 import { lookupUser, ManagedProcess } from '../../src/providers/local/managed-process.js';
 import { type ProcStat, signalAll, treeOf, waitAllGone } from '../../src/providers/local/process-tree.js';
@@ -232,7 +233,7 @@ export async function stopPgNode(n: PgNode, graceMs: number): Promise<Released> 
     proc.signal('SIGCONT');
     // SIGTERM to the whole group would also reach the postmaster, whose smart shutdown waits for clients.
     proc.signal('SIGTERM', { group: false });
-    await Promise.race([proc.exited, sleep(graceMs)]);
+    await within(proc.exited, graceMs, undefined);
   }
   // pg_autoctl waits for its postgres before it exits; what is alive now is stuck or orphaned.
   if (!(await waitAllGone(procs, proc?.running ? 0 : 3000))) {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HarnessError } from '../../core/errors.js';
 import {
   describeReleased,
   type HeldResources,
@@ -225,7 +226,21 @@ export class RunRegistry {
   }
 
   #save(): void {
-    writeFileSync(this.#file, JSON.stringify(this.#record, null, 2));
+    // Written whole or not at all: a disk that fills mid-run must not leave a 0-byte record.
+    const tmp = `${this.#file}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(this.#record, null, 2));
+      renameSync(tmp, this.#file);
+    } catch (cause) {
+      rmSync(tmp, { force: true });
+      throw new HarnessError(
+        'IO_ERROR',
+        `could not write the run record ${this.#file}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
   }
 
   /** Kill leftovers of this run and remove its record (call last in teardown). */
