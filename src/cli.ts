@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatError, ReportWriteError, toHarnessError } from './core/errors.js';
 import { runScenario } from './core/runner.js';
+import { PROVIDERS, type ProviderName } from './core/types.js';
 import { recordsDir } from './providers/local/run-registry.js';
 import { createProgressReporter, renderSummary, writeReports } from './report/index.js';
 import { prepareOutputDir } from './report/output-dir.js';
@@ -35,7 +36,16 @@ function repeatCount(v: string): number {
   return n;
 }
 
-async function run(ref: string, opts: { repeat?: number; out?: string; verbose?: boolean }): Promise<void> {
+function providerName(v: string): ProviderName {
+  if (!(PROVIDERS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`expected one of ${PROVIDERS.join(', ')}`);
+  return v as ProviderName;
+}
+
+async function run(
+  ref: string,
+  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName },
+): Promise<void> {
   verbose ||= Boolean(opts.verbose);
   const scenario = await loadCheckedScenario(ref);
   // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
@@ -69,6 +79,7 @@ async function run(ref: string, opts: { repeat?: number; out?: string; verbose?:
     scenario,
     outDir,
     repeat: opts.repeat,
+    provider: opts.provider,
     progress,
     signal: ac.signal,
   });
@@ -133,6 +144,11 @@ program
   .description('run a scenario (a name from scenarios/ or a path to a YAML file)')
   .argument('<scenario>', 'scenario name or file')
   .option('--repeat <n>', `iterations, 1 to ${MAX_REPEAT} (overrides the scenario)`, repeatCount)
+  .option(
+    '--provider <name>',
+    `how services run: ${PROVIDERS.join(' or ')} (default: the scenario's, else local)`,
+    providerName,
+  )
   .option('--out <dir>', 'report directory (default runs/<scenario>-<timestamp>)')
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);

@@ -30,6 +30,8 @@ process.on('SIGTERM', () => {
   server.closeAllConnections();
 });
 
-server.listen(port, '127.0.0.1', () =>
-  console.log(`${new Date().toISOString()} listening on 127.0.0.1:${port}`),
+// In a container the provider sets HOST=0.0.0.0: loopback there is unreachable from outside.
+const host = process.env.HOST ?? '127.0.0.1';
+server.listen(port, host, () =>
+  console.log(`${new Date().toISOString()} listening on ${host}:${port}`),
 );

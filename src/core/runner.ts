@@ -7,8 +7,10 @@ import getPort from 'get-port';
 import { builtinActions } from '../actions/index.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
+import { ContainerRuntime } from '../providers/containers/runtime.js';
+import { sweepDeadContainerRuns } from '../providers/containers/sweep.js';
 import { cleanupStaleRuns, RunRegistry } from '../providers/local/run-registry.js';
-import { startEnvironment } from '../providers/start-environment.js';
+import { requireProvider, startEnvironment } from '../providers/start-environment.js';
 import { claimRunDir, defaultRunDir, newRunId } from '../report/run-dir.js';
 import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
 import { createClock } from './clock.js';
@@ -27,6 +29,7 @@ import type {
   Clock,
   Incident,
   InjectedFault,
+  ProviderName,
   RunContext,
   RunEvent,
   RunningProbe,
@@ -64,6 +67,8 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
   /** Marks every process of the run (default: generated; env CHAOS_HARNESS_RUN_ID). Tests use it. */
   runId?: string | undefined;
+  /** How the services run; default: the scenario's `provider`, else local. */
+  provider?: ProviderName | undefined;
   /** The fault, probe and action kinds to run with (default: the built-in registries). */
   kinds?: Partial<Kinds> | undefined;
 }
@@ -80,6 +85,9 @@ const BUILTIN_KINDS: Kinds = { injectors: builtinInjectors, probes: builtinProbe
 export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const sc = opts.scenario;
   const kinds: Kinds = { ...BUILTIN_KINDS, ...opts.kinds };
+  const provider: ProviderName = opts.provider ?? sc.spec.provider ?? 'local';
+  // An environment without a variant for this provider is bad input: said before anything starts.
+  await requireProvider(sc.envDir, sc.envName, provider);
   const clock = createClock();
   const startedAt = clock.isoAt(0);
   const runId = opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID ?? newRunId();
@@ -116,6 +124,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   let workDir: string;
   try {
     await cleanupStaleRuns(log);
+    await sweepDeadContainerRuns(log);
     registry = new RunRegistry(runId);
     workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
     chmodSync(workDir, 0o755);
@@ -149,11 +158,18 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     });
   }, 500);
 
+  let containers: ContainerRuntime | undefined;
   try {
-    setPhase('bring-up', `bringing up environment "${sc.envName}" (local provider)`);
+    setPhase('bring-up', `bringing up environment "${sc.envName}" (${provider} provider)`);
     const t0 = clock.now();
+    if (provider === 'containers') {
+      containers = await ContainerRuntime.open(runId);
+      log(`containers: network ${containers.network}`);
+    }
     env = await startEnvironment(
       {
+        provider,
+        containers,
         name: sc.envName,
         dir: sc.envDir,
         runDir,
@@ -213,6 +229,13 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
         emit('error', `teardown: ${(err as Error).message}`);
       }
     }
+    if (containers) {
+      try {
+        await containers[Symbol.asyncDispose]();
+      } catch (err) {
+        emit('error', `teardown of containers: ${errorMessage(err)}`);
+      }
+    }
     const leaked = await registry.close();
     if (leaked.length > 0)
       emit('leak', `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}`);
@@ -250,7 +273,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
       file: sc.file,
       ...(sc.spec.description ? { description: sc.spec.description } : {}),
     },
-    environment: { name: sc.envName, provider: 'local', info: env?.info ?? {} },
+    environment: {
+      name: sc.envName,
+      provider,
+      info: { ...(env?.info ?? {}), ...(containers ? { images: containers.images } : {}) },
+    },
     verdict,
     exitCode: exitCodeOf(verdict, expectation),
     ...(expectation ? { expectation } : {}),

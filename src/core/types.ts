@@ -2,6 +2,7 @@
 // recovery actions. Measurement code depends on these; nothing here formats or prints.
 
 import type { z } from 'zod';
+import type { ContainerRuntime } from '../providers/containers/runtime.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
 export interface Clock {
@@ -206,8 +207,15 @@ export interface RecoveryAction<P = unknown> {
   run(ctx: RunContext, params: P, incident: Incident): Promise<RecoveryResult>;
 }
 
+/** How services become running things: local processes, or Docker containers. */
+export type ProviderName = 'local' | 'containers';
+export const PROVIDERS: readonly ProviderName[] = ['local', 'containers'];
+
 /** What an environment module gets when asked to start. */
 export interface EnvironmentStartContext {
+  provider: ProviderName;
+  /** With the containers provider: the run's network and its container factory. */
+  containers?: ContainerRuntime | undefined;
   /** Environment name (its folder under environments/). */
   name: string;
   /** The environment's folder, for files it ships (service scripts, configs). */
@@ -242,6 +250,8 @@ export interface ServiceDescription {
 export interface EnvironmentModule<O = unknown> {
   description: string;
   options?: z.ZodType<O>;
+  /** The providers it can run on (default: local only). */
+  providers?: readonly ProviderName[];
   /**
    * The services a start with these (parsed) options brings up, without starting anything: scenarios
    * naming another service or role, or network faults on an environment without a fault proxy, are

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HarnessError, ValidationError } from '../core/errors.js';
-import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } from '../core/types.js';
+import {
+  type EnvironmentModule,
+  type EnvironmentStartContext,
+  PROVIDERS,
+  type ProviderName,
+  type StartedEnvironment,
+} from '../core/types.js';
 import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
 import { startYamlEnvironment } from './local/yaml-environment.js';
 
@@ -14,7 +20,25 @@ export async function loadEnvironmentModule(dir: string): Promise<EnvironmentMod
   return mod.default;
 }
 
-/** Start an environment folder with the local provider. `scenarioFile` is named in option errors. */
+/** Refuses a provider the environment has no variant for (YAML environments run on both). */
+export async function requireProvider(dir: string, name: string, provider: ProviderName): Promise<void> {
+  if (provider === 'local') return;
+  const kind = environmentKind(dir);
+  const supported: readonly ProviderName[] =
+    kind === 'yaml'
+      ? PROVIDERS
+      : kind === 'ts'
+        ? ((await loadEnvironmentModule(dir)).providers ?? ['local'])
+        : [];
+  if (!supported.includes(provider)) {
+    throw new HarnessError(
+      'INVALID_INPUT',
+      `environment "${name}" cannot run on the ${provider} provider yet (it supports: ${supported.join(', ') || 'none'})`,
+    );
+  }
+}
+
+/** Start an environment folder with the provider in `ctx`. `scenarioFile` is named in option errors. */
 export async function startEnvironment(
   ctx: EnvironmentStartContext,
   options: Record<string, unknown> | undefined,

@@ -177,6 +177,10 @@ export const scenario = z.strictObject({
   observe: duration.default(1000).describe('keep the workload running this long after recovery'),
   settle: duration.default(1000).describe('pause between iterations'),
   repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
+  provider: z
+    .enum(['local', 'containers'])
+    .optional()
+    .describe('how the services run (default local; --provider overrides it)'),
   expectImpact: z.boolean().default(true),
   expect: z
     .strictObject({
@@ -232,6 +236,11 @@ export const readiness = z
 
 export const serviceSpec = z.strictObject({
   command: z.string().min(1),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('with the containers provider: the image to run `command` in (needed there)'),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),

@@ -31,6 +31,7 @@ export function testContext(name: string, dir: string): TestContext {
     events.push({ tMs: clock.now(), type, message, ...(data ? { data } : {}) });
   };
   const ctx: TestContext = {
+    provider: 'local',
     name,
     dir,
     runDir: mkdtempSync(join(root, 'run-')),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../../core/errors.js';
 import type { EmitEvent, Endpoint, StartedService } from '../../core/types.js';
+import type { ServiceRunner } from '../service-runner.js';
 import { ManagedProcess, type ProcessSpec } from './managed-process.js';
 import { type ReadyCheck, waitUntilReady } from './readiness.js';
 
@@ -11,7 +12,9 @@ export interface RestartPolicy {
 
 export interface LocalServiceOptions {
   name: string;
-  process: ProcessSpec;
+  /** A local process to run, or any other runner (a container). */
+  process?: ProcessSpec;
+  runner?: ServiceRunner;
   endpoints?: Record<string, Endpoint>;
   dataPaths?: Record<string, string>;
   /** A static role, or a function that asks the stack. */
@@ -33,7 +36,8 @@ export function logTail(file: string, lines = 15): string {
 }
 
 /**
- * A service run as a local process. Supervises it like systemd's Restart=: when it dies
+ * A supervised service: a local process, or a container (any ServiceRunner). Supervises it like
+ * systemd's Restart=: when it dies
  * unexpectedly and the policy says so, it is started again after `delayMs`. The harness's
  * own stop() never triggers a restart.
  */
@@ -41,7 +45,7 @@ export class LocalService implements StartedService, AsyncDisposable {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   readonly dataPaths: Readonly<Record<string, string>>;
-  readonly proc: ManagedProcess;
+  readonly proc: ServiceRunner;
   readonly #opts: LocalServiceOptions;
   #intentionalStop = false;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -54,7 +58,10 @@ export class LocalService implements StartedService, AsyncDisposable {
     this.name = opts.name;
     this.endpoints = opts.endpoints ?? {};
     this.dataPaths = opts.dataPaths ?? {};
-    this.proc = new ManagedProcess(opts.process);
+    const runner = opts.runner ?? (opts.process ? new ManagedProcess(opts.process) : undefined);
+    if (!runner)
+      throw new HarnessError('INTERNAL', `service "${opts.name}" has neither a process nor a runner`);
+    this.proc = runner;
     this.proc.onExit((info) => this.#onExit(info.code, info.signal));
   }
 
@@ -75,11 +82,11 @@ export class LocalService implements StartedService, AsyncDisposable {
           service: this.name,
         },
       );
-      try {
-        this.proc.start();
-      } catch {
-        // reported through the next exit
-      }
+      Promise.resolve()
+        .then(() => this.proc.start())
+        .catch(() => {
+          // reported through the next exit
+        });
     }, r.delayMs);
   }
 
@@ -89,12 +96,11 @@ export class LocalService implements StartedService, AsyncDisposable {
   }
 
   id(): string | undefined {
-    const pid = this.proc.pid;
-    return pid === undefined ? undefined : `pid ${pid}`;
+    return this.proc.id();
   }
 
   async signal(sig: NodeJS.Signals): Promise<void> {
-    this.proc.signal(sig);
+    await this.proc.signal(sig);
   }
 
   running(): boolean {
@@ -103,7 +109,7 @@ export class LocalService implements StartedService, AsyncDisposable {
 
   async start(signal?: AbortSignal): Promise<void> {
     this.#intentionalStop = false;
-    if (!this.proc.running) this.proc.start();
+    if (!this.proc.running) await this.proc.start();
     await this.waitReady(signal);
   }
 
@@ -121,16 +127,12 @@ export class LocalService implements StartedService, AsyncDisposable {
         throw new HarnessError('PROCESS_EXITED', `service "${this.name}" is not running`);
       }
     } catch (err) {
-      if (this.proc.spawnError) throw this.proc.spawnError;
-      const tail = logTail(this.#opts.process.logFile);
+      if (this.proc.startError) throw this.proc.startError;
+      const tail = logTail(this.proc.logFile);
       if (err instanceof HarnessError && tail) {
-        throw new HarnessError(
-          err.code,
-          `${err.message}\nlast lines of ${this.#opts.process.logFile}:\n${tail}`,
-          {
-            cause: err,
-          },
-        );
+        throw new HarnessError(err.code, `${err.message}\nlast lines of ${this.proc.logFile}:\n${tail}`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -148,11 +150,11 @@ export class LocalService implements StartedService, AsyncDisposable {
   }
 
   async pause(): Promise<void> {
-    this.proc.pause();
+    await this.proc.pause();
   }
 
   async resume(): Promise<void> {
-    this.proc.resume();
+    await this.proc.resume();
   }
 
   async restart(signal?: AbortSignal): Promise<void> {

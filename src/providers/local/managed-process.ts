@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { within } from '../../core/within.js';
+import type { ExitInfo, ServiceRunner } from '../service-runner.js';
 import { RUN_MARKER_ENV, recordSpawn } from './run-registry.js';
 
 export interface ProcessSpec {
@@ -44,10 +45,7 @@ export function missingBinaryMessage(name: string, command: string, debianPackag
   return `${name}: "${command}" was not found${hint}`;
 }
 
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ExitInfo } from '../service-runner.js';
 
 const userIds = new Map<string, { uid: number; gid: number }>();
 
@@ -112,7 +110,7 @@ export function lookupUser(user: string, passwdFile = '/etc/passwd'): { uid: num
  * group signal and Ctrl-C in the terminal reaches the harness, not the services: the
  * harness decides the order of teardown. The harness stays the parent, so it reaps.
  */
-export class ManagedProcess {
+export class ManagedProcess implements ServiceRunner {
   readonly spec: ProcessSpec;
   #child: ChildProcess | undefined;
   #exited: Promise<ExitInfo> | undefined;
@@ -121,6 +119,19 @@ export class ManagedProcess {
 
   constructor(spec: ProcessSpec) {
     this.spec = spec;
+  }
+
+  get logFile(): string {
+    return this.spec.logFile;
+  }
+
+  get startError(): Error | undefined {
+    return this.spawnError;
+  }
+
+  id(): string | undefined {
+    const pid = this.pid;
+    return pid === undefined ? undefined : `pid ${pid}`;
   }
 
   get pid(): number | undefined {

@@ -68,10 +68,25 @@ export async function startYamlEnvironment(
   });
   if (issues.length) throw new ValidationError(file, issues);
 
+  const containers = ctx.provider === 'containers' ? ctx.containers : undefined;
+  if (ctx.provider === 'containers') {
+    const without = prepared.filter((x) => x.s.image === undefined).map((x) => `services.${x.name}.image`);
+    if (!containers || without.length > 0) {
+      throw new ValidationError(
+        file,
+        without.map((path) => ({
+          path,
+          message: 'the containers provider needs an image to run this service in',
+        })),
+      );
+    }
+    await containers.requireImages([...new Set(prepared.map((x) => x.s.image as string))]);
+  }
+
   const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
   try {
     for (const { name, s, args, env, dataPaths, svcPorts } of prepared) {
-      const owner = s.user && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
+      const owner = s.user && !containers && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
       for (const p of Object.values(dataPaths)) {
         mkdirSync(dirname(p), { recursive: true });
         if (owner) chownSync(dirname(p), owner.uid, owner.gid);
@@ -88,19 +103,37 @@ export async function startYamlEnvironment(
         check = { kind: 'tcp', host: '127.0.0.1', port: svcPorts[s.ready.tcp.port] as number };
       else if (s.ready?.command) check = { kind: 'command', argv: s.ready.command };
       const cwd = s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(ctx.dir, s.cwd)) : ctx.dir;
+      const logFile = join(ctx.runDir, `${name}.log`);
+      // In a container the environment's folder and the run's work directory are mounted at the
+      // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there.
+      const runner = containers?.container({
+        name,
+        image: s.image as string,
+        cmd: [s.command, ...args],
+        env: { HOST: '0.0.0.0', ...env },
+        user: s.user,
+        workingDir: cwd,
+        ports: Object.values(svcPorts),
+        binds: [`${ctx.dir}:${ctx.dir}:ro`, `${ctx.workDir}:${ctx.workDir}`],
+        logFile,
+      });
       const service = envObj.add(
         new LocalService({
           name,
-          process: {
-            name,
-            command: s.command,
-            args,
-            env,
-            cwd,
-            user: s.user,
-            logFile: join(ctx.runDir, `${name}.log`),
-            runId: ctx.runId,
-          },
+          ...(runner
+            ? { runner }
+            : {
+                process: {
+                  name,
+                  command: s.command,
+                  args,
+                  env,
+                  cwd,
+                  user: s.user,
+                  logFile,
+                  runId: ctx.runId,
+                },
+              }),
           endpoints: Object.fromEntries(
             Object.entries(svcPorts).map(([k, port]) => [k, { host: '127.0.0.1', port }]),
           ),
@@ -114,7 +147,7 @@ export async function startYamlEnvironment(
           emit: ctx.emit,
         }),
       );
-      ctx.log(`starting ${name}: ${s.command} ${args.join(' ')}`);
+      ctx.log(`starting ${name}${runner ? ` in ${s.image}` : ''}: ${s.command} ${args.join(' ')}`);
       await service.start(ctx.signal);
     }
   } catch (err) {

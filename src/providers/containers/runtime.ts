@@ -1,0 +1,88 @@
+// A run's containers: one network of its own, every container and the network labelled with the
+// run and its owner, all removed at disposal (and by the next run's sweep after a SIGKILL).
+
+import type Docker from 'dockerode';
+import { processStartTicks } from '../local/run-registry.js';
+import { connectEngine, LABELS, requireImages } from './engine.js';
+import { type ContainerSpec, ManagedContainer } from './managed-container.js';
+
+export type ContainerServiceSpec = Omit<ContainerSpec, 'network' | 'labels' | 'containerName'>;
+
+export class ContainerRuntime implements AsyncDisposable {
+  readonly docker: Docker;
+  readonly runId: string;
+  readonly network: string;
+  /** Image → image id, for the report. */
+  readonly images: Record<string, string> = {};
+  readonly #containers: ManagedContainer[] = [];
+  readonly #labels: Record<string, string>;
+
+  private constructor(docker: Docker, runId: string, network: string, labels: Record<string, string>) {
+    this.docker = docker;
+    this.runId = runId;
+    this.network = network;
+    this.#labels = labels;
+  }
+
+  static async open(runId: string): Promise<ContainerRuntime> {
+    const docker = await connectEngine();
+    const labels = {
+      [LABELS.harness]: '1',
+      [LABELS.run]: runId,
+      [LABELS.owner]: `${process.pid}:${processStartTicks(process.pid) ?? ''}`,
+    };
+    const network = `chaos-harness-${runId}`;
+    await docker.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    return new ContainerRuntime(docker, runId, network, labels);
+  }
+
+  /** Fail before anything starts when an image is missing; remembers their ids for the report. */
+  async requireImages(images: readonly string[]): Promise<void> {
+    Object.assign(this.images, await requireImages(this.docker, images));
+  }
+
+  /** A container for one service on the run's network (created when first started). */
+  container(spec: ContainerServiceSpec): ManagedContainer {
+    const c = new ManagedContainer(this.docker, {
+      ...spec,
+      network: this.network,
+      labels: { ...this.#labels, [LABELS.service]: spec.name },
+      containerName: `chaos-harness-${this.runId}-${spec.name}`,
+    });
+    this.#containers.push(c);
+    return c;
+  }
+
+  /** Removes every container of the run (also ones nothing tracks any more), then its network. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.#containers.map((c) => c.remove()));
+    await removeRun(this.docker, this.runId);
+  }
+}
+
+/** Force-remove every container and network labelled with `runId`; returns what was removed. */
+export async function removeRun(
+  docker: Docker,
+  runId: string,
+): Promise<{ containers: number; networks: number }> {
+  const filters = JSON.stringify({ label: [`${LABELS.run}=${runId}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length };
+}
