@@ -1,0 +1,137 @@
+// The containers provider against the real engine that setup-containers.sh starts: a scenario
+// runs in containers with the same file, and nothing with the run's label outlives it, whether
+// the run ends, is interrupted (SIGINT, SIGTERM) or is SIGKILLed (then the next run removes it).
+// Skipped, with the reason printed, only where no engine answers.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../src/core/runner.js';
+import { connectEngine, LABELS } from '../src/providers/containers/engine.js';
+import { sweepDeadContainerRuns } from '../src/providers/containers/sweep.js';
+import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
+import { waitFor } from '../src/testing/wait.js';
+
+let docker: Docker | undefined;
+let why = '';
+try {
+  docker = await connectEngine(3000);
+} catch (err) {
+  why = (err as Error).message;
+  console.log(`containers provider tests skipped: ${why}`);
+}
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'containers-test-'));
+  process.env.CHAOS_HARNESS_STATE_DIR = join(root, 'state');
+});
+afterAll(() => {
+  delete process.env.CHAOS_HARNESS_STATE_DIR;
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Containers and networks that carry the run's label. */
+async function leftovers(runId: string): Promise<{ containers: string[]; networks: string[] }> {
+  const filters = JSON.stringify({ label: [`${LABELS.run}=${runId}`] });
+  const d = docker as Docker;
+  const [containers, networks] = await Promise.all([
+    d.listContainers({ all: true, filters }),
+    d.listNetworks({ filters }),
+  ]);
+  return { containers: containers.map((c) => c.Names.join(',')), networks: networks.map((n) => n.Name) };
+}
+
+const NONE = { containers: [], networks: [] };
+
+function cli(
+  runId: string,
+  out: string,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const scenario = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml');
+  const child = spawn(
+    process.execPath,
+    ['bin/chaos-harness.js', 'run', scenario, '--provider', 'containers', '--out', out],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout?.on('data', (d) => {
+    text += d;
+  });
+  child.stderr?.on('data', (d) => {
+    text += d;
+  });
+  return { child, output: () => text, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+}
+
+describe.skipIf(docker === undefined)('the containers provider', () => {
+  it('runs http-service-crash in a container with the same scenario file, and removes it afterwards', async () => {
+    const runId = 'containers-test-crash';
+    const report = await runScenario({
+      scenario: loadScenario('http-service-crash'),
+      provider: 'containers',
+      outDir: mkdtempSync(join(root, 'out-')),
+      runId,
+    });
+    expect(report.verdict).toBe('pass');
+    expect(report.environment.provider).toBe('containers');
+    expect(Object.keys(report.environment.info.images as object)).toEqual(['chaos-harness/node:latest']);
+    const it0 = report.iterations[0];
+    // Restarted by the same restart policy (2 s delay) as a local process, then ready again.
+    expect(it0?.rtoMs).toBeGreaterThanOrEqual(2000);
+    expect(it0?.rtoMs).toBeLessThan(10_000);
+    expect(String(it0?.faults[0]?.details.id)).toMatch(/^container [0-9a-f]{12}$/);
+    expect(readFileSync(join(report.runDir, 'api.log'), 'utf8')).toMatch(/listening on 0\.0\.0\.0:\d+/);
+    expect(await leftovers(runId)).toEqual(NONE);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'leaves no container or network of the run after %s mid-fault',
+    async (sig) => {
+      const runId = `containers-test-${sig.toLowerCase()}`;
+      const out = mkdtempSync(join(root, 'out-'));
+      const run = cli(runId, out);
+      await waitFor('the fault to be injected', () => /inject: paused api/.test(run.output()), 60_000);
+      // The container is frozen right now: teardown must still remove it.
+      expect((await leftovers(runId)).containers).toHaveLength(1);
+      run.child.kill(sig);
+      expect(await run.exited).toBe(2);
+      expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).error.code).toBe('INTERRUPTED');
+      expect(await leftovers(runId)).toEqual(NONE);
+    },
+  );
+
+  it('removes what a SIGKILLed run left, in the next run, and says so', async () => {
+    const runId = 'containers-test-sigkill';
+    const run = cli(runId, mkdtempSync(join(root, 'out-')));
+    await waitFor('the fault to be injected', () => /inject: paused api/.test(run.output()), 60_000);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const left = await leftovers(runId);
+    expect(left.containers).toHaveLength(1);
+    expect(left.networks).toEqual([`chaos-harness-${runId}`]);
+    const said: string[] = [];
+    const swept = await sweepDeadContainerRuns((m) => said.push(m));
+    expect(swept).toContainEqual({ runId, containers: 1, networks: 1 });
+    expect(said).toContainEqual(
+      `cleaned up after interrupted run ${runId}: removed 1 container(s) and 1 network(s)`,
+    );
+    expect(await leftovers(runId)).toEqual(NONE);
+  });
+
+  it('refuses, before starting anything, an environment that has no containers variant yet', async () => {
+    await expect(
+      runScenario({
+        scenario: loadScenario('deploy-zero-downtime'),
+        provider: 'containers',
+        runId: 'containers-test-refused',
+      }),
+    ).rejects.toThrow(/environment "app-bluegreen" cannot run on the containers provider yet/);
+  });
+});
