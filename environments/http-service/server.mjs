@@ -32,6 +32,4 @@ process.on('SIGTERM', () => {
 
 // In a container the provider sets HOST=0.0.0.0: loopback there is unreachable from outside.
 const host = process.env.HOST ?? '127.0.0.1';
-server.listen(port, host, () =>
-  console.log(`${new Date().toISOString()} listening on ${host}:${port}`),
-);
+server.listen(port, host, () => console.log(`${new Date().toISOString()} listening on ${host}:${port}`));
