@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/core/runner.js';
 import { connectEngine, LABELS } from '../src/providers/containers/engine.js';
 import { sweepDeadContainerRuns } from '../src/providers/containers/sweep.js';
+import { cleanupStaleRuns } from '../src/providers/local/run-registry.js';
 import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
 import { waitFor } from '../src/testing/wait.js';
 
@@ -123,6 +124,8 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
       `cleaned up after interrupted run ${runId}: removed 1 container(s) and 1 network(s)`,
     );
     expect(await leftovers(runId)).toEqual(NONE);
+    // The local part of the record (its work directory) goes too.
+    expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
   });
 
   it('refuses, before starting anything, an environment that has no containers variant yet', async () => {
