@@ -244,7 +244,8 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
         `postgres-ha ${node}: no running postmaster (postmaster.pid)`,
       );
     }
-    const r = await n.container.exec(['kill', '-9', String(postmaster)]);
+    // kill is a shell builtin (the image has no procps).
+    const r = await n.container.exec(['sh', '-c', `kill -9 ${postmaster}`]);
     if (r.exitCode !== 0) {
       throw new HarnessError(
         'INJECTION_FAILED',
