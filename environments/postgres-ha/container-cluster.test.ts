@@ -74,8 +74,12 @@ describe.skipIf(skipReason !== undefined)('postgres-ha on the containers provide
 
       await pg.restartNode('node1', AbortSignal.timeout(60_000));
       expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'replica', node2: 'primary' });
+      // The image recovers the crashed primary before pg_autoctl takes it back, so pg_rewind
+      // (not a full pg_basebackup) brings it back, as in the local cluster.
       const rejoin = ctx.events.find((e) => e.type === 'rejoin');
-      expect(rejoin?.data).toMatchObject({ node: 'node1' });
+      expect(rejoin?.message).toMatch(/^node1 rejoined by pg_rewind/);
+      expect(rejoin?.data).toMatchObject({ node: 'node1', method: 'pg_rewind' });
+      expect(rejoin?.data?.crashRecoveryMs).toBeGreaterThanOrEqual(0);
       // The row written on the new primary reached the rejoined node.
       const rows = await waitFor(
         'row replicated to node1',

@@ -31,6 +31,8 @@ export const PG_IMAGE = 'chaos-harness/postgres:latest';
 export const CONTAINER_PGDATA = '/var/lib/postgresql/data';
 
 const READY_TIMEOUT_MS = 60_000;
+/** What the image's pg-crash-recover prints when it recovered a crashed primary. */
+const CRASH_RECOVERY_LINE = /chaos-harness: crash recovery before pg_autoctl: .* in (\d+) ms[^\n]*/;
 
 export interface ContainerClusterConfig {
   nodes: number;
@@ -67,20 +69,16 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     const node = (name: string, kind: CNode['kind'], port: number): CNode => {
       const common = ['--pgdata', CONTAINER_PGDATA, '--pgport', String(port), '--hostname', name];
       // The same command creates the node on the first start and resumes it on every later one
-      // (pg_autoctl create finds its state file and goes on to `run`).
+      // (pg_autoctl create finds its state file and goes on to `run`). A data node first gets the
+      // crash recovery of a crashed primary that the local cluster does before `pg_autoctl run`
+      // (the image's pg-crash-recover; recoverCrashedPrimary in node-process.ts says why).
       const cmd =
         kind === 'monitor'
           ? ['pg_autoctl', 'create', 'monitor', ...common, ...auth]
           : [
-              'pg_autoctl',
-              'create',
-              'postgres',
-              ...common,
-              '--name',
-              name,
-              '--monitor',
-              inNetworkMonitorUri,
-              ...auth,
+              'pg-crash-recover',
+              ...['pg_autoctl', 'create', 'postgres', ...common, '--name', name],
+              ...['--monitor', inNetworkMonitorUri, ...auth],
             ];
       const logFile = join(cfg.runDir, `postgres-ha-${name}.log`);
       return {
@@ -265,10 +263,14 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     await this.waitReady(node, signal);
     await this.#readPids(n).catch(() => undefined);
     if (n.kind !== 'data') return;
-    const rejoin = rejoinFromLog(readFrom(n.logFile, logFrom));
+    const log = readFrom(n.logFile, logFrom);
+    const recovery = CRASH_RECOVERY_LINE.exec(log);
+    if (recovery) this.#cfg.log(`postgres-ha: ${node} ${recovery[0].replace(/^chaos-harness: /, '')}`);
+    const rejoin = rejoinFromLog(log);
     this.#cfg.emit?.('rejoin', describeRejoin(node, rejoin), {
       node,
       ...rejoin,
+      ...(recovery ? { crashRecoveryMs: Number(recovery[1]) } : {}),
       startToReadyMs: Math.round(performance.now() - t0),
     });
   }
