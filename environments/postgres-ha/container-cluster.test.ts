@@ -90,6 +90,17 @@ describe.skipIf(skipReason !== undefined)('postgres-ha on the containers provide
         10_000,
       );
       expect(rows).toEqual([{ k: 1 }]);
+
+      // pause = docker pause: the frozen node answers nothing until it is resumed.
+      const node1 = env.services.get('node1');
+      await node1?.pause();
+      await expect(
+        queryOnce(pg.connectionFor('node1'), 'select 1 as one', [], { timeoutMs: 500 }),
+      ).rejects.toThrow();
+      await node1?.resume();
+      expect(await queryOnce(pg.connectionFor('node1'), 'select 1 as one', [], { timeoutMs: 2000 })).toEqual([
+        { one: 1 },
+      ]);
       expect(containersOfRun(ctx.runId)).not.toBe('');
     }
     expect(containersOfRun(ctx.runId)).toBe('');
