@@ -167,6 +167,20 @@ export class PgAutoFailoverCluster implements PostgresController {
     return this.#node(node).proc?.running ?? false;
   }
 
+  serviceId(node: string): string | undefined {
+    const pid = this.pids(node).keeper;
+    return pid === undefined ? undefined : `pid ${pid}`;
+  }
+
+  /** SIGSTOP reaches pg_autoctl and the postmaster; backends (own sessions) keep running but stall. */
+  async pauseNode(node: string): Promise<void> {
+    this.signal(node, 'SIGSTOP');
+  }
+
+  async resumeNode(node: string): Promise<void> {
+    this.signal(node, 'SIGCONT');
+  }
+
   /** Signal a node's whole process group (pause, resume, kill). */
   signal(node: string, sig: NodeJS.Signals): boolean {
     return this.#node(node).proc?.signal(sig) ?? false;

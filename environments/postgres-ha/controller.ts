@@ -25,10 +25,12 @@ export interface PgConnection {
   database: string;
 }
 
-/** Pids of a data node's processes, for kill details. */
+/** Pids of a data node's processes, for kill details (in a container: pids inside its namespace). */
 export interface PgNodePids {
   keeper: number | undefined;
   postmaster: number | undefined;
+  /** The container the node runs in (containers provider). */
+  container?: string | undefined;
 }
 
 export interface PostgresController {

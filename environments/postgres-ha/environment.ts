@@ -1,9 +1,11 @@
 // PostgreSQL 15 with pg_auto_failover: a monitor and 2 or 3 data nodes with synchronous
-// streaming replication and automatic failover, run as local processes (user postgres).
+// streaming replication and automatic failover, run as local processes (user postgres) or, with
+// the containers provider, one container per pg_autoctl (container-cluster.ts).
 // With viaProxy, client connections (connectionFor) cross one fault-proxy proxy per data node;
 // the harness's own checks, the monitor and replication keep the real ports (proxy-routing.ts).
 
 import { z } from 'zod';
+import { HarnessError } from '../../src/core/errors.js';
 import type {
   EnvironmentModule,
   StartedEnvironment,
@@ -12,6 +14,7 @@ import type {
 } from '../../src/core/types.js';
 import { FAULT_PROXY_EXTENSION } from '../../src/proxy/index.js';
 import { PgAutoFailoverCluster } from './cluster.js';
+import { CONTAINER_PGDATA, PgContainerCluster } from './container-cluster.js';
 import type { PostgresController } from './controller.js';
 import { type NodeProxies, ProxiedController, startNodeProxies } from './proxy-routing.js';
 import { PgService, resolveService } from './services.js';
@@ -33,6 +36,7 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
   description:
     'PostgreSQL 15 primary + streaming replicas managed by pg_auto_failover (monitor + 2-3 data nodes, sync replication)',
   options: postgresHaOptions,
+  providers: ['local', 'containers'],
   // Names as the cluster gives them (cluster.ts): the monitor, then node1..nodeN; only data nodes
   // are behind the fault proxy.
   services: (o) => [
@@ -44,16 +48,22 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
     })),
   ],
   async start(ctx, options) {
-    const cluster = await PgAutoFailoverCluster.create({
+    const common = {
       nodes: options.nodes,
       fastFailover: options.fastFailover,
-      runId: ctx.runId,
-      workDir: ctx.workDir,
       runDir: ctx.runDir,
       freePort: () => ctx.freePort(),
       log: ctx.log,
       emit: ctx.emit,
-    });
+    };
+    let cluster: PgAutoFailoverCluster | PgContainerCluster;
+    if (ctx.provider === 'containers') {
+      if (!ctx.containers)
+        throw new HarnessError('INTERNAL', 'postgres-ha: the containers provider gave no container runtime');
+      cluster = await PgContainerCluster.create({ ...common, containers: ctx.containers });
+    } else {
+      cluster = await PgAutoFailoverCluster.create({ ...common, runId: ctx.runId, workDir: ctx.workDir });
+    }
     const t0 = ctx.clock.now();
     let proxies: NodeProxies | undefined;
     const stop = async () => {
@@ -74,6 +84,23 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
       throw err;
     }
     const bringUpMs = ctx.clock.now() - t0;
+    let servers: Record<string, unknown>;
+    try {
+      servers =
+        cluster instanceof PgContainerCluster
+          ? {
+              provider: 'containers',
+              ...(await cluster.versions()),
+              pgdata: `${CONTAINER_PGDATA} inside each container (not on the host)`,
+              containers: Object.fromEntries(
+                ['monitor', ...cluster.nodes].map((n) => [n, cluster.containerId(n)?.slice(0, 12)]),
+              ),
+            }
+          : { provider: 'local' };
+    } catch (err) {
+      await stop();
+      throw err;
+    }
     ctx.emit('environment-ready', `postgres-ha up in ${Math.round(bringUpMs)} ms`, { bringUpMs });
 
     const services = new Map<string, StartedService>();
@@ -91,6 +118,7 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
       resolve: (target: TargetSelector, signal?: AbortSignal) => resolveService(services, target, signal),
       info: {
         bringUpMs,
+        ...servers,
         nodes: options.nodes,
         fastFailover: options.fastFailover,
         viaProxy: options.viaProxy,

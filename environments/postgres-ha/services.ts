@@ -3,23 +3,40 @@
 
 import { HarnessError } from '../../src/core/errors.js';
 import type { Endpoint, StartedService, TargetSelector } from '../../src/core/types.js';
-import type { PgAutoFailoverCluster } from './cluster.js';
+
+/** What a service view needs of a cluster, local processes or containers alike. */
+export interface PgNodeControl {
+  roleOf(node: string, signal?: AbortSignal): Promise<string>;
+  /** "pid 4242" or "container 3f2a1b9c04d1"; undefined when not running. */
+  serviceId(node: string): string | undefined;
+  running(node: string): boolean;
+  killNode(node: string): Promise<unknown>;
+  signal(node: string, sig: NodeJS.Signals): boolean | Promise<boolean>;
+  stopNode(node: string, graceMs?: number): Promise<void>;
+  pauseNode(node: string): Promise<void>;
+  resumeNode(node: string): Promise<void>;
+  startNode(node: string, signal?: AbortSignal): Promise<void>;
+  waitReady(node: string, signal?: AbortSignal): Promise<void>;
+  /** Host path of the node's data directory; undefined where the host cannot reach it (containers). */
+  pgdata(node: string): string | undefined;
+}
 
 export class PgService implements StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   readonly dataPaths: Readonly<Record<string, string>>;
-  readonly #cluster: PgAutoFailoverCluster;
+  readonly #cluster: PgNodeControl;
 
   /** `port`: what clients use (the node's proxy with viaProxy); `directPort`: the real port. */
-  constructor(cluster: PgAutoFailoverCluster, name: string, port: number, directPort = port) {
+  constructor(cluster: PgNodeControl, name: string, port: number, directPort = port) {
     this.#cluster = cluster;
     this.name = name;
     this.endpoints =
       directPort === port
         ? { postgres: { host: '127.0.0.1', port } }
         : { postgres: { host: '127.0.0.1', port }, direct: { host: '127.0.0.1', port: directPort } };
-    this.dataPaths = { pgdata: cluster.pgdata(name) };
+    const pgdata = cluster.pgdata(name);
+    this.dataPaths = pgdata === undefined ? {} : { pgdata };
   }
 
   role(signal?: AbortSignal): Promise<string | undefined> {
@@ -27,8 +44,7 @@ export class PgService implements StartedService {
   }
 
   id(): string | undefined {
-    const pid = this.#cluster.pids(this.name).keeper;
-    return pid === undefined ? undefined : `pid ${pid}`;
+    return this.#cluster.serviceId(this.name);
   }
 
   running(): boolean {
@@ -41,24 +57,23 @@ export class PgService implements StartedService {
       if (this.running()) await this.#cluster.killNode(this.name);
       return;
     }
-    this.#cluster.signal(this.name, signal);
+    await this.#cluster.signal(this.name, signal);
   }
 
   async signal(sig: NodeJS.Signals): Promise<void> {
-    this.#cluster.signal(this.name, sig);
+    await this.#cluster.signal(this.name, sig);
   }
 
   stop(graceMs?: number): Promise<void> {
     return this.#cluster.stopNode(this.name, graceMs);
   }
 
-  /** SIGSTOP reaches pg_autoctl and the postmaster; backends (own sessions) keep running but stall. */
-  async pause(): Promise<void> {
-    this.#cluster.signal(this.name, 'SIGSTOP');
+  pause(): Promise<void> {
+    return this.#cluster.pauseNode(this.name);
   }
 
-  async resume(): Promise<void> {
-    this.#cluster.signal(this.name, 'SIGCONT');
+  resume(): Promise<void> {
+    return this.#cluster.resumeNode(this.name);
   }
 
   start(signal?: AbortSignal): Promise<void> {
