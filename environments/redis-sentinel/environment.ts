@@ -1,19 +1,36 @@
-// Redis 7 with Sentinel: 1 master + 2 replicas + 3 sentinels (quorum 2) as local processes.
-// With viaProxy every node is reached only through its own proxy on the fault proxy: nodes
+// Redis 7 with Sentinel: 1 master + 2 replicas + 3 sentinels (quorum 2), as local processes or as
+// containers on the run's network.
+// Local, with viaProxy every node is reached only through its own proxy on the fault proxy: nodes
 // announce the proxy's port, so clients, replicas and sentinels all cross it and cutting one
 // node's proxy is a complete network fault for that node.
+// In containers every node listens on its own port P inside and is published on 127.0.0.1:P, and
+// nodes announce their network alias: replication and gossip stay inside the network, host
+// clients reach "alias:P" through 127.0.0.1:P (the extension's natMap), and a partition is a real
+// one (packets dropped in the node's network namespace, src/providers/containers/partition.ts).
 import 'disposablestack/auto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
-import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } from '../../src/core/types.js';
+import { HarnessError } from '../../src/core/errors.js';
+import type {
+  Endpoint,
+  EnvironmentModule,
+  EnvironmentStartContext,
+  StartedEnvironment,
+} from '../../src/core/types.js';
 import type { RedisSentinelExtension } from '../../src/probes/redis-write.js';
+import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
+import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
+import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
-import { LocalService, type LocalServiceOptions } from '../../src/providers/local/local-service.js';
+import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
-import { dataNodeConf, HOST, MASTER_NAME, sentinelConf, withReplicaOf } from './redis-config.js';
+import { dataNodeConf, HOST, MASTER_NAME, sentinelConf } from './redis-config.js';
+import { RedisDataNode, RedisService, type RedisServiceExtras } from './redis-service.js';
 import { watchSentinelEvents } from './sentinel-events.js';
 import { type NodeAddress, Topology } from './topology.js';
 
@@ -54,62 +71,37 @@ const SENTINELS = ['sentinel-1', 'sentinel-2', 'sentinel-3'] as const;
 const INITIAL_MASTER = DATA_NODES[0];
 const QUORUM = 2;
 const STOP_GRACE_MS = 3000;
+export const REDIS_IMAGE = 'chaos-harness/redis:latest';
 
-/**
- * A data node whose (re)start is made safe: when the sentinels have elected another master,
- * its config is pointed at that master first, so a restarted old master rejoins as a replica
- * instead of coming back as an empty master that others could resync from.
- */
-class RedisDataNode extends LocalService {
-  readonly #conf: string;
-  readonly #topology: Topology;
-  readonly #emit: EnvironmentStartContext['emit'];
-
-  constructor(
-    opts: LocalServiceOptions,
-    conf: string,
-    topology: Topology,
-    emit: EnvironmentStartContext['emit'],
-  ) {
-    super(opts);
-    this.#conf = conf;
-    this.#topology = topology;
-    this.#emit = emit;
-  }
-
-  override async start(signal?: AbortSignal): Promise<void> {
-    if (!this.running()) {
-      const elected = await this.#topology.sentinelMaster(signal);
-      const master = this.#topology.dataNodes.find((n) => n.name === elected);
-      if (master && master.name !== this.name) {
-        writeFileSync(this.#conf, withReplicaOf(readFileSync(this.#conf, 'utf8'), master.clientPort));
-      } else if (master) {
-        this.#emit(
-          'redis-empty-master',
-          `${this.name} restarts as the elected master with no data (no persistence)`,
-          {
-            service: this.name,
-          },
-        );
-      }
-    }
-    await super.start(signal);
-  }
-}
-
-async function allocate(ctx: EnvironmentStartContext, names: readonly string[], viaProxy: boolean) {
+async function allocate(
+  ctx: EnvironmentStartContext,
+  names: readonly string[],
+  viaProxy: boolean,
+  inContainers: boolean,
+) {
   const out: NodeAddress[] = [];
   for (const name of names) {
     const realPort = await ctx.freePort();
-    out.push({ name, realPort, clientPort: viaProxy ? await ctx.freePort() : realPort });
+    // In containers the port is the same inside and on the host, and peers use the alias.
+    if (inContainers) out.push({ name, realPort, clientPort: realPort, peerHost: name });
+    else out.push({ name, realPort, clientPort: viaProxy ? await ctx.freePort() : realPort, peerHost: HOST });
   }
   return out;
+}
+
+async function redisVersion(run: (argv: string[]) => Promise<string>): Promise<string | undefined> {
+  try {
+    return (await run(['redis-server', '--version'])).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
   description:
     'Redis 7 Sentinel: 1 master + 2 replicas + 3 sentinels (quorum 2), optionally through a fault proxy',
   options: redisSentinelOptions,
+  providers: ['local', 'containers'],
   services: (o) => [
     ...DATA_NODES.map((name) => ({
       name,
@@ -121,14 +113,29 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
   async start(ctx, o): Promise<StartedEnvironment> {
     const t0 = ctx.clock.now();
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(o.readyTimeoutMs * 2)]);
+    let rt: ContainerRuntime | undefined;
+    if (ctx.provider === 'containers') {
+      if (!ctx.containers)
+        throw new HarnessError(
+          'INTERNAL',
+          'the containers provider started redis-sentinel without a runtime',
+        );
+      rt = ctx.containers;
+      await rt.requireImages([REDIS_IMAGE, NETTOOLS_IMAGE]);
+    }
     const env = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
     try {
-      const data = await allocate(ctx, DATA_NODES, o.viaProxy);
-      const sentinels = await allocate(ctx, SENTINELS, o.viaProxy);
+      const data = await allocate(ctx, DATA_NODES, o.viaProxy, rt !== undefined);
+      const sentinels = await allocate(ctx, SENTINELS, o.viaProxy, rt !== undefined);
       const topology = new Topology(data, sentinels, (n) => env.services.get(n)?.running() ?? false);
       const master = data[0] as NodeAddress;
+      const masterPeer = { host: master.peerHost, port: master.clientPort };
+      // Locally the proxy's port is announced; in containers the alias (the port is the real one).
+      const announce = (n: NodeAddress) =>
+        rt ? { ip: n.name } : o.viaProxy ? { ip: HOST, port: n.clientPort } : undefined;
+      const bind = rt ? '0.0.0.0' : HOST;
 
-      if (o.viaProxy) {
+      if (o.viaProxy && !rt) {
         const proxy = await startFaultProxy({ apiPort: 0 });
         env.defer(() => proxy.close());
         const api = new Toxiproxy(proxy.apiUrl);
@@ -142,22 +149,37 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           routes[n.name] = [n.name];
         }
         env.extensions[FAULT_PROXY_EXTENSION] = staticRouting(proxy.apiUrl, routes);
+      } else if (o.viaProxy) {
+        ctx.log(
+          'redis-sentinel in containers: no fault proxy between the nodes; network-partition drops packets in the target container (other network faults need the fault proxy)',
+        );
       }
 
+      let firstContainer: ManagedContainer | undefined;
       const service = (n: NodeAddress, kind: 'data' | 'sentinel') => {
         const dir = join(ctx.workDir, n.name);
         mkdirSync(dir, { recursive: true });
         const conf = join(dir, kind === 'data' ? 'redis.conf' : 'sentinel.conf');
+        const args = kind === 'data' ? [conf] : [conf, '--sentinel'];
+        const logFile = join(ctx.runDir, `${n.name}.log`);
+        // The node's directory is mounted at the same path, so its config and `dir` mean the same
+        // thing in the container, and a config rewritten before a restart is what it starts with.
+        const container = rt?.container({
+          name: n.name,
+          image: REDIS_IMAGE,
+          cmd: ['redis-server', ...args],
+          ports: [n.realPort],
+          binds: [`${dir}:${dir}`],
+          workingDir: dir,
+          logFile,
+        });
         const opts: LocalServiceOptions = {
           name: n.name,
-          process: {
-            name: n.name,
-            command: 'redis-server',
-            args: kind === 'data' ? [conf] : [conf, '--sentinel'],
-            logFile: join(ctx.runDir, `${n.name}.log`),
-            runId: ctx.runId,
-            cwd: dir,
-          },
+          ...(container
+            ? { runner: container }
+            : {
+                process: { name: n.name, command: 'redis-server', args, logFile, runId: ctx.runId, cwd: dir },
+              }),
           endpoints: {
             [kind === 'data' ? 'redis' : 'sentinel']: { host: HOST, port: n.clientPort },
             direct: { host: HOST, port: n.realPort },
@@ -168,23 +190,30 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           stopGraceMs: STOP_GRACE_MS,
           emit: ctx.emit,
         };
-        return { opts, dir, conf };
+        const extras: RedisServiceExtras = { direct: { host: HOST, port: n.realPort } };
+        if (rt && container) {
+          firstContainer ??= container;
+          const runtime = rt;
+          extras.isolate = (s?: AbortSignal) => isolateContainer(runtime, container, s);
+        }
+        return { opts, extras, dir, conf };
       };
 
       const nodes = data.map((n) => {
-        const { opts, dir, conf } = service(n, 'data');
+        const { opts, extras, dir, conf } = service(n, 'data');
         writeFileSync(
           conf,
           dataNodeConf({
             port: n.realPort,
+            bind,
             dir,
-            announcePort: o.viaProxy ? n.clientPort : undefined,
-            replicaOfPort: n === master ? undefined : master.clientPort,
+            announce: announce(n),
+            replicaOf: n === master ? undefined : masterPeer,
             minReplicasToWrite: o.minReplicasToWrite,
             minReplicasMaxLagSec: o.minReplicasMaxLagSec,
           }),
         );
-        return env.add(new RedisDataNode(opts, conf, topology, ctx.emit));
+        return env.add(new RedisDataNode(opts, extras, conf, topology, ctx.emit));
       });
       await Promise.all(nodes.map((n) => n.start(signal)));
       // Sentinels started before every replica is online would only see the late one at their
@@ -193,20 +222,22 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
       const tReplicas = ctx.clock.now();
 
       const sentinelServices = sentinels.map((n) => {
-        const { opts, dir, conf } = service(n, 'sentinel');
+        const { opts, extras, dir, conf } = service(n, 'sentinel');
         writeFileSync(
           conf,
           sentinelConf({
             port: n.realPort,
+            bind,
             dir,
-            announcePort: o.viaProxy ? n.clientPort : undefined,
-            masterPort: master.clientPort,
+            announce: announce(n),
+            hostnames: rt !== undefined,
+            master: masterPeer,
             quorum: QUORUM,
             downAfterMs: o.downAfterMs,
             failoverTimeoutMs: o.failoverTimeoutMs,
           }),
         );
-        return env.add(new LocalService(opts));
+        return env.add(new RedisService(opts, extras));
       });
       await Promise.all(sentinelServices.map((s) => s.start(signal)));
       await topology.waitHealthy({ signal, timeoutMs: o.readyTimeoutMs });
@@ -219,11 +250,32 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
         await watcher[Symbol.asyncDispose]();
       });
 
+      const version = await redisVersion(async ([cmd, ...rest]) => {
+        if (firstContainer) return (await firstContainer.exec([cmd as string, ...rest])).output;
+        return (await promisify(execFile)(cmd as string, rest, { timeout: 5000 })).stdout;
+      });
+      // Host clients reach "alias:P", which Sentinel hands out in containers, at 127.0.0.1:P.
+      const natMap: Record<string, Endpoint> | undefined = rt
+        ? Object.fromEntries(
+            [...data, ...sentinels].map((n) => [
+              `${n.peerHost}:${n.realPort}`,
+              { host: HOST, port: n.realPort },
+            ]),
+          )
+        : undefined;
+
       const bringUpMs = ctx.clock.now() - t0;
       Object.assign(env.info, {
         bringUpMs,
         replicasOnlineMs: tReplicas - t0,
-        viaProxy: o.viaProxy,
+        provider: ctx.provider,
+        redisVersion: version,
+        viaProxy: o.viaProxy && !rt,
+        networkFaults: rt
+          ? 'network-partition: iptables in the container (nettools)'
+          : o.viaProxy
+            ? 'fault proxy'
+            : 'none',
         downAfterMs: o.downAfterMs,
         failoverTimeoutMs: o.failoverTimeoutMs,
         minReplicasToWrite: o.minReplicasToWrite ?? 0,
@@ -231,10 +283,20 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
         ports: Object.fromEntries(
           [...data, ...sentinels].map((n) => [n.name, { real: n.realPort, client: n.clientPort }]),
         ),
+        ...(rt
+          ? {
+              network: rt.network,
+              images: {
+                [REDIS_IMAGE]: rt.images[REDIS_IMAGE],
+                [NETTOOLS_IMAGE]: rt.images[NETTOOLS_IMAGE],
+              },
+            }
+          : {}),
       });
       const ext: RedisSentinelExtension = {
         masterName: MASTER_NAME,
         sentinels: sentinels.map((n) => ({ host: HOST, port: n.clientPort })),
+        ...(natMap ? { natMap } : {}),
         electedMaster: (s) => topology.sentinelMaster(s),
         waitHealthy: async (s, timeoutMs) => {
           await topology.waitHealthy({ signal: s, timeoutMs: timeoutMs ?? o.readyTimeoutMs });

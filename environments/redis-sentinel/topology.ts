@@ -12,6 +12,8 @@ export interface NodeAddress {
   realPort: number;
   /** The port everyone else uses: its proxy's with viaProxy, else the real one. */
   clientPort: number;
+  /** The host the other nodes use: 127.0.0.1 for local processes, the network alias in containers. */
+  peerHost: string;
 }
 
 export interface Health {

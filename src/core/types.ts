@@ -70,6 +70,13 @@ export interface StartedService {
   restart(signal?: AbortSignal): Promise<void>;
   /** Resolves when the readiness check passes. */
   waitReady(signal?: AbortSignal): Promise<void>;
+  /**
+   * Cut the service off from the other services of its environment at the network level (their
+   * packets dropped both ways, nothing refused), while clients on the harness's host still reach
+   * it; disposing the handle heals. Only providers that can do it implement it (containers);
+   * `network-partition` uses the fault proxy otherwise.
+   */
+  isolate?(signal?: AbortSignal): Promise<AsyncDisposable & { readonly details: Record<string, unknown> }>;
 }
 
 export interface TargetSelector {

@@ -9,7 +9,7 @@ import {
 } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
-import type { InjectedFault, RunContext, TargetSelector } from '../core/types.js';
+import type { InjectedFault, RunContext, StartedService, TargetSelector } from '../core/types.js';
 import { faultProxyRouting } from '../proxy/routing.js';
 
 export const directionSchema = z.enum(['both', 'upstream', 'downstream']);
@@ -46,14 +46,18 @@ export interface RoutedProxies {
   proxies: ToxiproxyProxy[];
 }
 
-/** The target service (resolved now, so a role follows failovers) and every proxy in front of it. */
+/**
+ * The target service (resolved now, so a role follows failovers, unless the caller resolved it
+ * already) and every proxy in front of it.
+ */
 export async function routedProxies(
   ctx: RunContext,
   target: TargetSelector,
   kind: string,
+  resolved?: StartedService,
 ): Promise<RoutedProxies> {
   const routing = faultProxyRouting(ctx.env, kind);
-  const svc = await ctx.env.resolve(target, ctx.signal);
+  const svc = resolved ?? (await ctx.env.resolve(target, ctx.signal));
   const names = routing.proxiesFor(svc.name);
   if (names.length === 0) {
     throw new HarnessError(

@@ -14,6 +14,11 @@ export interface RedisSentinelExtension {
   masterName: string;
   /** Client-facing sentinel addresses (through the fault proxy when the environment uses one). */
   sentinels: Endpoint[];
+  /**
+   * "host:port" as the sentinels report a node (its alias in a container network) → where a client
+   * of the harness reaches it (a published 127.0.0.1 port); absent when they report reachable addresses.
+   */
+  natMap?: Readonly<Record<string, Endpoint>>;
   /** Name of the data service a majority of sentinels calls master now. */
   electedMaster(signal?: AbortSignal): Promise<string | undefined>;
   /** Resolves when one master, every running replica attached and every sentinel agreeing. */
@@ -171,6 +176,8 @@ export const redisWrite: Probe<RedisWriteParams> = {
       redis = new Redis({
         ...base,
         sentinels: ext.sentinels,
+        // ioredis 5.9.2 applies it to the master, the replicas and the sentinels it discovers.
+        ...(ext.natMap ? { natMap: { ...ext.natMap } } : {}),
         name: ext.masterName,
         role: 'master',
         // ioredis's own failover detector calls its connector's disconnect() on +switch-master

@@ -36,6 +36,11 @@ export class ContainerRuntime implements AsyncDisposable {
     return new ContainerRuntime(docker, runId, network, labels);
   }
 
+  /** The labels of everything the run creates (a helper container of its own must carry them too). */
+  get labels(): Readonly<Record<string, string>> {
+    return this.#labels;
+  }
+
   /** Fail before anything starts when an image is missing; remembers their ids for the report. */
   async requireImages(images: readonly string[]): Promise<void> {
     Object.assign(this.images, await requireImages(this.docker, images));
