@@ -194,7 +194,7 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
         if (rt && container) {
           firstContainer ??= container;
           const runtime = rt;
-          extras.isolate = (s?: AbortSignal) => isolateContainer(runtime, container, s);
+          opts.isolate = (s?: AbortSignal) => isolateContainer(runtime, container, s);
         }
         return { opts, extras, dir, conf };
       };

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
-import type { EmitEvent, Endpoint, StartedService } from '../../src/core/types.js';
+import type { EmitEvent, Endpoint } from '../../src/core/types.js';
 import { LocalService, type LocalServiceOptions, logTail } from '../../src/providers/local/local-service.js';
 import { withReplicaOf } from './redis-config.js';
 import { tryRedisCall } from './redis-control.js';
@@ -14,8 +14,6 @@ const PING_TIMEOUT_MS = 10_000;
 export interface RedisServiceExtras {
   /** The node's own port on the host, for the PING that says it is ready. */
   direct: Endpoint;
-  /** The provider's network isolation of this node (containers), when it has one. */
-  isolate?: NonNullable<StartedService['isolate']>;
 }
 
 /**
@@ -25,12 +23,10 @@ export interface RedisServiceExtras {
  */
 export class RedisService extends LocalService {
   readonly #direct: Endpoint;
-  isolate?: NonNullable<StartedService['isolate']>;
 
   constructor(opts: LocalServiceOptions, extras: RedisServiceExtras) {
     super(opts);
     this.#direct = extras.direct;
-    if (extras.isolate) this.isolate = extras.isolate;
   }
 
   override async waitReady(signal?: AbortSignal): Promise<void> {

@@ -23,6 +23,8 @@ export interface LocalServiceOptions {
   restart?: RestartPolicy;
   stopGraceMs?: number;
   emit?: EmitEvent;
+  /** Where the provider can cut the service off at the network level (containers). */
+  isolate?: NonNullable<StartedService['isolate']>;
 }
 
 /** Last lines of a log, for error messages about a service that died. */
@@ -52,6 +54,7 @@ export class LocalService implements StartedService, AsyncDisposable {
   #disposed = false;
   /** Number of restarts done by the restart policy. */
   restarts = 0;
+  isolate?: NonNullable<StartedService['isolate']>;
 
   constructor(opts: LocalServiceOptions) {
     this.#opts = opts;
@@ -62,6 +65,7 @@ export class LocalService implements StartedService, AsyncDisposable {
     if (!runner)
       throw new HarnessError('INTERNAL', `service "${opts.name}" has neither a process nor a runner`);
     this.proc = runner;
+    if (opts.isolate) this.isolate = opts.isolate;
     this.proc.onExit((info) => this.#onExit(info.code, info.signal));
   }
 

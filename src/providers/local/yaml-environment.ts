@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
 import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
 import type { EnvironmentFileSpec } from '../../scenario/schema.js';
+import { isolateContainer } from '../containers/partition.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
@@ -120,8 +121,8 @@ export async function startYamlEnvironment(
       const service = envObj.add(
         new LocalService({
           name,
-          ...(runner
-            ? { runner }
+          ...(runner && containers
+            ? { runner, isolate: (signal?: AbortSignal) => isolateContainer(containers, runner, signal) }
             : {
                 process: {
                   name,
