@@ -43,15 +43,21 @@ describe('redis-sentinel environment', () => {
       const failoverMs = performance.now() - t0;
       expect(failoverMs).toBeLessThan(8000);
       await fault[Symbol.asyncDispose]();
-      expect(await env.services.get('redis-1')?.role()).toBe('replica');
-      // Usually the replica promoted first stays master. On a loaded machine Sentinel may abort a
-      // promotion that outlasts failover-timeout (3 s here) and elect the other replica (seen once
-      // in a full-suite run): what must hold is one primary, a former replica, that all agree on.
+      // Usually the replica promoted first stays master and redis-1 is its replica. On a loaded
+      // machine (seen in 2 of ~30 full-suite runs, not reproduced alone or under CPU load) the
+      // sentinels fail over a second time, to the other replica or to the rejoined redis-1: what
+      // must hold is one primary that all agree on, and redis-1 as a replica unless a second
+      // switch-master was recorded (then the timeline is printed).
       const ext = redisSentinelExtension(run);
       const masterNow = await ext?.electedMaster(AbortSignal.timeout(5000));
-      expect(['redis-2', 'redis-3']).toContain(masterNow);
-      expect(await env.services.get(masterNow as string)?.role()).toBe('primary');
       const switches = ctx.events.filter((e) => e.type === 'redis-switch-master');
+      const timeline = ctx.events
+        .filter((e) => e.type.startsWith('redis-') || e.type === 'detected')
+        .map((e) => `+${Math.round(e.tMs)} ${e.type}: ${e.message}`)
+        .join('\n');
+      expect(await env.services.get(masterNow as string)?.role(), timeline).toBe('primary');
+      if (switches.length < 2) expect(await env.services.get('redis-1')?.role(), timeline).toBe('replica');
+      else console.log(`second failover after the rejoin:\n${timeline}`);
       console.log(
         `bring-up ${Math.round(env.info.bringUpMs as number)} ms, failover ${Math.round(failoverMs)} ms,`,
         `rejoin ${Math.round(fault.details.rejoinMs as number)} ms, promoted ${promoted}, master now ${masterNow}`,
