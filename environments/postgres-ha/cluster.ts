@@ -3,12 +3,11 @@
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
 import type { EmitEvent, LogFn } from '../../src/core/types.js';
 import { describeReleased } from '../../src/providers/local/held-resources.js';
-import type { PgConnection, PgEndpoint, PgNodePids, PgNodeState, PostgresController } from './controller.js';
-import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
+import type { PgNodePids, PostgresController } from './controller.js';
+import { Formation } from './formation.js';
 import {
   assertRunning,
   crashPgNode,
@@ -20,19 +19,11 @@ import {
   tryKill,
   waitOldPostmasterGone,
 } from './node-process.js';
-import { isWritable, pidAlive, pollUntil, postmasterPid, queryOnce } from './pg-util.js';
+import { pidAlive, postmasterPid } from './pg-util.js';
 import { describeRejoin, fileSize, readFrom, rejoinFromLog } from './rejoin.js';
-import {
-  checkBinaries,
-  DEFAULT_STARTUP_GRACE_MS,
-  FAST_MONITOR_SETTINGS,
-  FAST_NODE_SETTINGS,
-  HOST,
-  PG_USER,
-  type XdgDirs,
-} from './settings.js';
+import { checkBinaries, HOST, type XdgDirs } from './settings.js';
 
-const READY_TIMEOUT_MS = 60_000;
+const _READY_TIMEOUT_MS = 60_000;
 
 export interface ClusterConfig {
   nodes: number;
@@ -46,37 +37,30 @@ export interface ClusterConfig {
   emit?: EmitEvent;
 }
 
-export class PgAutoFailoverCluster implements PostgresController {
-  readonly nodes: readonly string[];
-  readonly monitorUri: string;
+export class PgAutoFailoverCluster extends Formation<PgNode> implements PostgresController {
   readonly baseDir: string;
   readonly #cfg: ClusterConfig;
   readonly #dirs: XdgDirs;
-  readonly #monitor: PgNode;
-  readonly #data = new Map<string, PgNode>();
-  readonly #monitorClient: MonitorClient;
 
   private constructor(cfg: ClusterConfig, monitorPort: number, dataPorts: number[]) {
-    this.#cfg = cfg;
-    this.baseDir = join(cfg.workDir, 'postgres-ha');
-    const home = join(this.baseDir, 'home');
-    this.#dirs = { home, config: join(home, 'config'), data: join(home, 'data'), runtime: join(home, 'run') };
+    const baseDir = join(cfg.workDir, 'postgres-ha');
     const node = (name: string, kind: PgNode['kind'], port: number): PgNode => ({
       name,
       kind,
       port,
-      pgdata: join(this.baseDir, name),
+      pgdata: join(baseDir, name),
       logFile: join(cfg.runDir, `postgres-ha-${name}.log`),
       proc: undefined,
     });
-    this.#monitor = node('monitor', 'monitor', monitorPort);
-    dataPorts.forEach((port, i) => {
-      const n = node(`node${i + 1}`, 'data', port);
-      this.#data.set(n.name, n);
-    });
-    this.nodes = [...this.#data.keys()];
-    this.monitorUri = `postgres://autoctl_node@${HOST}:${monitorPort}/pg_auto_failover?sslmode=prefer`;
-    this.#monitorClient = new MonitorClient(monitorPort);
+    super(
+      node('monitor', 'monitor', monitorPort),
+      dataPorts.map((port, i) => node(`node${i + 1}`, 'data', port)),
+      cfg.fastFailover,
+    );
+    this.#cfg = cfg;
+    this.baseDir = baseDir;
+    const home = join(baseDir, 'home');
+    this.#dirs = { home, config: join(home, 'config'), data: join(home, 'data'), runtime: join(home, 'run') };
   }
 
   static async create(cfg: ClusterConfig): Promise<PgAutoFailoverCluster> {
@@ -87,84 +71,24 @@ export class PgAutoFailoverCluster implements PostgresController {
     return new PgAutoFailoverCluster(cfg, monitorPort, dataPorts);
   }
 
-  /** Monitor first, then node1 until `single` + CHECKPOINT, then the standbys (pg_basebackup is fast then). */
-  async start(signal: AbortSignal): Promise<void> {
+  override async start(signal: AbortSignal): Promise<void> {
     const d = this.#dirs;
     prepareDirs(this.#cfg.workDir, this.#cfg.runDir, [this.baseDir, d.home, d.config, d.data, d.runtime]);
-    const m = this.#monitor;
-    this.#spawn(m, ['create', 'monitor', ...this.#commonArgs(m), '--auth', 'trust', '--no-ssl', '--run']);
-    await pollUntil('monitor accepting queries', () => this.#monitorReady(), { timeoutMs: 30_000, signal });
-    if (this.#cfg.fastFailover) await this.#monitorClient.applySettings(FAST_MONITOR_SETTINGS);
-    const [first, ...rest] = [...this.#data.values()];
-    if (!first) throw new HarnessError('INVALID_INPUT', 'postgres-ha needs at least one data node');
-    this.#spawn(first, this.#createNodeArgs(first));
-    await this.#waitState(first, (s) => s.reportedState === 'single', signal, 30_000);
-    if (this.#cfg.fastFailover) await this.#applyNodeSettings(first, signal);
-    await this.query(first.name, 'checkpoint', [], signal);
-    for (const n of rest) this.#spawn(n, this.#createNodeArgs(n));
-    await this.waitHealthy(signal);
-    if (this.#cfg.fastFailover) for (const n of rest) await this.#applyNodeSettings(n, signal);
-    const graceMs = this.#cfg.fastFailover
-      ? (FAST_MONITOR_SETTINGS['pgautofailover.startup_grace_period'] ?? DEFAULT_STARTUP_GRACE_MS)
-      : DEFAULT_STARTUP_GRACE_MS;
-    await this.#monitorClient.waitStartupGrace(graceMs, signal);
-  }
-
-  connectionFor(node: string): PgConnection {
-    return { host: HOST, port: this.#node(node).port, user: PG_USER, database: 'postgres' };
-  }
-
-  endpoint(node: string): PgEndpoint {
-    return { name: node, host: HOST, port: this.#node(node).port };
+    await super.start(signal);
   }
 
   pgdata(node: string): string {
-    return this.#node(node).pgdata;
-  }
-
-  /** A statement on one node through a fresh connection (bounded). */
-  async query<R extends pg.QueryResultRow>(
-    node: string,
-    sql: string,
-    params: readonly unknown[] = [],
-    signal?: AbortSignal,
-  ): Promise<R[]> {
-    return queryOnce<R>(this.connectionFor(node), sql, params, { timeoutMs: 5000, signal });
-  }
-
-  primary(signal?: AbortSignal): Promise<PgEndpoint> {
-    return this.#monitorClient.primary(signal);
-  }
-
-  async writablePrimary(signal?: AbortSignal): Promise<PgEndpoint | undefined> {
-    const checks = this.nodes.map(async (name) => {
-      const ok = await isWritable(this.connectionFor(name), { timeoutMs: 500, signal }).catch(() => false);
-      return ok ? this.endpoint(name) : undefined;
-    });
-    return (await Promise.all(checks)).find((e) => e !== undefined);
-  }
-
-  states(signal?: AbortSignal): Promise<PgNodeState[]> {
-    return this.#monitorClient.states(signal);
-  }
-
-  /** `primary`, `replica` (secondary), `monitor`, `stopped`, or the pg_auto_failover state while in transition. */
-  async roleOf(node: string, signal?: AbortSignal): Promise<string> {
-    const n = this.#node(node);
-    if (!n.proc?.running) return 'stopped';
-    if (n.kind === 'monitor') return 'monitor';
-    const s = (await this.states(signal)).find((st) => st.name === node);
-    return s ? roleFromState(s) : 'unknown';
+    return this.node(node).pgdata;
   }
 
   pids(node: string): PgNodePids {
-    const n = this.#node(node);
+    const n = this.node(node);
     const pm = postmasterPid(n.pgdata);
     return { keeper: n.proc?.pid, postmaster: pm !== undefined && pidAlive(pm) ? pm : undefined };
   }
 
   running(node: string): boolean {
-    return this.#node(node).proc?.running ?? false;
+    return this.node(node).proc?.running ?? false;
   }
 
   serviceId(node: string): string | undefined {
@@ -183,11 +107,11 @@ export class PgAutoFailoverCluster implements PostgresController {
 
   /** Signal a node's whole process group (pause, resume, kill). */
   signal(node: string, sig: NodeJS.Signals): boolean {
-    return this.#node(node).proc?.signal(sig) ?? false;
+    return this.node(node).proc?.signal(sig) ?? false;
   }
 
   async killNode(node: string): Promise<PgNodePids> {
-    const n = this.#node(node);
+    const n = this.node(node);
     const pids = this.pids(node);
     if (!n.proc?.running) throw new HarnessError('INJECTION_FAILED', `postgres-ha ${node} is not running`);
     const released = describeReleased(await crashPgNode(n));
@@ -209,7 +133,7 @@ export class PgAutoFailoverCluster implements PostgresController {
 
   /** Start a stopped or killed node with `pg_autoctl run` and wait until it is ready. */
   async startNode(node: string, signal?: AbortSignal): Promise<void> {
-    const n = this.#node(node);
+    const n = this.node(node);
     if (n.proc?.running) return this.waitReady(node, signal);
     await waitOldPostmasterGone(n, 10_000, signal);
     const t0 = performance.now();
@@ -233,67 +157,28 @@ export class PgAutoFailoverCluster implements PostgresController {
     });
   }
 
-  async restartNode(node: string, signal: AbortSignal): Promise<void> {
-    await this.startNode(node, signal);
-    await this.#waitState(
-      this.#node(node),
-      (s) => s.reportedState === 'secondary' && s.goalState === 'secondary',
-      signal,
-    );
-    await this.waitHealthy(signal);
-  }
-
-  /** Monitor: answers queries. Data node: reported state equals goal state and is primary or secondary. */
-  async waitReady(node: string, signal?: AbortSignal): Promise<void> {
-    const n = this.#node(node);
-    if (n.kind === 'monitor') {
-      await pollUntil('monitor accepting queries', () => this.#monitorReady(), {
-        timeoutMs: READY_TIMEOUT_MS,
-        signal,
-      });
-      return;
-    }
-    await this.#waitState(n, settled, signal);
-  }
-
-  async waitHealthy(signal: AbortSignal, timeoutMs = READY_TIMEOUT_MS): Promise<PgNodeState[]> {
-    return pollUntil(
-      'pg_auto_failover formation healthy (one primary, every other running node secondary)',
-      async (s) => {
-        const states = await this.states(s);
-        return formationHealthy(
-          states,
-          this.nodes.filter((n) => this.running(n)),
-        )
-          ? states
-          : undefined;
-      },
-      { timeoutMs, intervalMs: 100, signal },
-    );
-  }
-
   /** Stop one node: pg_autoctl stops postgres; SIGKILL to the group after graceMs. */
   async stopNode(node: string, graceMs = 5000): Promise<void> {
-    const released = describeReleased(await stopPgNode(this.#node(node), graceMs));
+    const released = describeReleased(await stopPgNode(this.node(node), graceMs));
     if (released) this.#cfg.log(`postgres-ha: ${node} stopped; released what it left: ${released}`);
   }
 
   /** Stop everything, kill what is left of this run's postgres processes, remove the data. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.stopNode(n)));
-    await this.stopNode(this.#monitor.name);
-    await this.#monitorClient.end();
+    await this.stopNode(this.monitor.name);
+    await this.monitorClient.end();
     await rm(this.baseDir, { recursive: true, force: true });
   }
 
-  #node(name: string): PgNode {
-    const n = name === this.#monitor.name ? this.#monitor : this.#data.get(name);
-    if (!n)
-      throw new HarnessError(
-        'NO_SUCH_SERVICE',
-        `postgres-ha has no node "${name}" (has: ${this.nodes.join(', ')})`,
-      );
-    return n;
+  protected launch(n: PgNode): void {
+    if (n.kind === 'monitor')
+      this.#spawn(n, ['create', 'monitor', ...this.#commonArgs(n), '--auth', 'trust', '--no-ssl', '--run']);
+    else this.#spawn(n, this.#createNodeArgs(n));
+  }
+
+  protected assertRunning(n: PgNode): void {
+    assertRunning(n);
   }
 
   #commonArgs(n: PgNode): string[] {
@@ -319,33 +204,5 @@ export class PgAutoFailoverCluster implements PostgresController {
     this.#cfg.log(
       `postgres-ha: ${n.name} started (pid ${proc.pid}): pg_autoctl ${args.slice(0, 2).join(' ')}`,
     );
-  }
-
-  async #monitorReady(): Promise<true> {
-    assertRunning(this.#monitor);
-    return this.#monitorClient.ready();
-  }
-
-  async #waitState(
-    n: PgNode,
-    ok: (s: PgNodeState) => boolean,
-    signal?: AbortSignal,
-    timeoutMs = READY_TIMEOUT_MS,
-  ) {
-    await pollUntil(
-      `postgres-ha ${n.name} ready`,
-      async (s) => {
-        assertRunning(n);
-        const st = (await this.states(s)).find((x) => x.name === n.name);
-        return st && ok(st) ? st : undefined;
-      },
-      { timeoutMs, intervalMs: 100, signal },
-    );
-  }
-
-  async #applyNodeSettings(n: PgNode, signal: AbortSignal): Promise<void> {
-    for (const [k, v] of Object.entries(FAST_NODE_SETTINGS))
-      await this.query(n.name, `alter system set ${k} = '${v}'`);
-    await this.query(n.name, 'select pg_reload_conf()', [], signal);
   }
 }

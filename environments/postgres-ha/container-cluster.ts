@@ -8,29 +8,21 @@
 // the harness (probes, monitor client, connectionFor) at 127.0.0.1:P, across restarts.
 
 import { join } from 'node:path';
-import type pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
 import type { EmitEvent, LogFn } from '../../src/core/types.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
-import type { PgConnection, PgEndpoint, PgNodePids, PgNodeState, PostgresController } from './controller.js';
-import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
-import { isWritable, logTail, pollUntil, queryOnce } from './pg-util.js';
+import type { PgNodePids, PostgresController } from './controller.js';
+import { Formation, type FormationNode } from './formation.js';
+import { logTail } from './pg-util.js';
 import { describeRejoin, fileSize, readFrom, rejoinFromLog } from './rejoin.js';
 import type { PgNodeControl } from './services.js';
-import {
-  DEFAULT_STARTUP_GRACE_MS,
-  FAST_MONITOR_SETTINGS,
-  FAST_NODE_SETTINGS,
-  HOST,
-  PG_USER,
-} from './settings.js';
 
 export const PG_IMAGE = 'chaos-harness/postgres:latest';
 /** PGDATA inside every container (the image's). Not reachable from the host. */
 export const CONTAINER_PGDATA = '/var/lib/postgresql/data';
 
-const READY_TIMEOUT_MS = 60_000;
+const _READY_TIMEOUT_MS = 60_000;
 /** What the image's pg-crash-recover prints when it recovered a crashed primary. */
 const CRASH_RECOVERY_LINE = /chaos-harness: crash recovery before pg_autoctl: .* in (\d+) ms[^\n]*/;
 
@@ -44,26 +36,16 @@ export interface ContainerClusterConfig {
   emit?: EmitEvent;
 }
 
-interface CNode {
-  name: string;
-  kind: 'monitor' | 'data';
-  port: number;
-  logFile: string;
+interface CNode extends FormationNode {
   container: ManagedContainer;
   /** Read inside the container before the last kill or after the last start. */
   pids: PgNodePids;
 }
 
-export class PgContainerCluster implements PostgresController, PgNodeControl {
-  readonly nodes: readonly string[];
-  readonly monitorUri: string;
+export class PgContainerCluster extends Formation<CNode> implements PostgresController, PgNodeControl {
   readonly #cfg: ContainerClusterConfig;
-  readonly #monitor: CNode;
-  readonly #data = new Map<string, CNode>();
-  readonly #monitorClient: MonitorClient;
 
   private constructor(cfg: ContainerClusterConfig, monitorPort: number, dataPorts: number[]) {
-    this.#cfg = cfg;
     const inNetworkMonitorUri = `postgres://autoctl_node@monitor:${monitorPort}/pg_auto_failover?sslmode=prefer`;
     const auth = ['--auth', 'trust', '--no-ssl', '--run'];
     const node = (name: string, kind: CNode['kind'], port: number): CNode => {
@@ -90,14 +72,12 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
         container: cfg.containers.container({ name, image: PG_IMAGE, cmd, ports: [port], logFile }),
       };
     };
-    this.#monitor = node('monitor', 'monitor', monitorPort);
-    dataPorts.forEach((port, i) => {
-      const n = node(`node${i + 1}`, 'data', port);
-      this.#data.set(n.name, n);
-    });
-    this.nodes = [...this.#data.keys()];
-    this.monitorUri = `postgres://autoctl_node@${HOST}:${monitorPort}/pg_auto_failover?sslmode=prefer`;
-    this.#monitorClient = new MonitorClient(monitorPort);
+    super(
+      node('monitor', 'monitor', monitorPort),
+      dataPorts.map((port, i) => node(`node${i + 1}`, 'data', port)),
+      cfg.fastFailover,
+    );
+    this.#cfg = cfg;
   }
 
   static async create(cfg: ContainerClusterConfig): Promise<PgContainerCluster> {
@@ -108,31 +88,14 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     return new PgContainerCluster(cfg, monitorPort, dataPorts);
   }
 
-  /** Same order as the local cluster: monitor (+ settings), node1 until `single` + CHECKPOINT, then the standbys. */
-  async start(signal: AbortSignal): Promise<void> {
-    const m = this.#monitor;
-    await this.#startContainer(m);
-    await pollUntil('monitor accepting queries', () => this.#monitorReady(), { timeoutMs: 30_000, signal });
-    if (this.#cfg.fastFailover) await this.#monitorClient.applySettings(FAST_MONITOR_SETTINGS);
-    const [first, ...rest] = [...this.#data.values()];
-    if (!first) throw new HarnessError('INVALID_INPUT', 'postgres-ha needs at least one data node');
-    await this.#startContainer(first);
-    await this.#waitState(first, (s) => s.reportedState === 'single', signal, 30_000);
-    if (this.#cfg.fastFailover) await this.#applyNodeSettings(first, signal);
-    await this.query(first.name, 'checkpoint', [], signal);
-    for (const n of rest) await this.#startContainer(n);
-    await this.waitHealthy(signal);
-    if (this.#cfg.fastFailover) for (const n of rest) await this.#applyNodeSettings(n, signal);
-    const graceMs = this.#cfg.fastFailover
-      ? (FAST_MONITOR_SETTINGS['pgautofailover.startup_grace_period'] ?? DEFAULT_STARTUP_GRACE_MS)
-      : DEFAULT_STARTUP_GRACE_MS;
-    await this.#monitorClient.waitStartupGrace(graceMs, signal);
-    for (const n of [m, ...this.#data.values()]) await this.#readPids(n);
+  override async start(signal: AbortSignal): Promise<void> {
+    await super.start(signal);
+    for (const n of [this.monitor, ...this.data.values()]) await this.#readPids(n);
   }
 
   /** Server versions and the image, as the containers report them. */
   async versions(): Promise<Record<string, string>> {
-    const run = async (argv: string[]) => (await this.#monitor.container.exec(argv)).output.trim();
+    const run = async (argv: string[]) => (await this.monitor.container.exec(argv)).output.trim();
     const autoctl = await run(['pg_autoctl', '--version']);
     return {
       image: PG_IMAGE,
@@ -143,85 +106,44 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     };
   }
 
-  connectionFor(node: string): PgConnection {
-    return { host: HOST, port: this.#node(node).port, user: PG_USER, database: 'postgres' };
-  }
-
-  endpoint(node: string): PgEndpoint {
-    return { name: node, host: HOST, port: this.#node(node).port };
-  }
-
   /** The data directory lives in the container only: nothing on the host may open it. */
   pgdata(_node: string): string | undefined {
     return undefined;
   }
 
   containerId(node: string): string | undefined {
-    return this.#node(node).container.containerId;
-  }
-
-  async query<R extends pg.QueryResultRow>(
-    node: string,
-    sql: string,
-    params: readonly unknown[] = [],
-    signal?: AbortSignal,
-  ): Promise<R[]> {
-    return queryOnce<R>(this.connectionFor(node), sql, params, { timeoutMs: 5000, signal });
-  }
-
-  primary(signal?: AbortSignal): Promise<PgEndpoint> {
-    return this.#monitorClient.primary(signal);
-  }
-
-  async writablePrimary(signal?: AbortSignal): Promise<PgEndpoint | undefined> {
-    const checks = this.nodes.map(async (name) => {
-      const ok = await isWritable(this.connectionFor(name), { timeoutMs: 500, signal }).catch(() => false);
-      return ok ? this.endpoint(name) : undefined;
-    });
-    return (await Promise.all(checks)).find((e) => e !== undefined);
-  }
-
-  states(signal?: AbortSignal): Promise<PgNodeState[]> {
-    return this.#monitorClient.states(signal);
-  }
-
-  async roleOf(node: string, signal?: AbortSignal): Promise<string> {
-    const n = this.#node(node);
-    if (!n.container.running) return 'stopped';
-    if (n.kind === 'monitor') return 'monitor';
-    const s = (await this.states(signal)).find((st) => st.name === node);
-    return s ? roleFromState(s) : 'unknown';
+    return this.node(node).container.containerId;
   }
 
   pids(node: string): PgNodePids {
-    return { ...this.#node(node).pids };
+    return { ...this.node(node).pids };
   }
 
   serviceId(node: string): string | undefined {
-    return this.#node(node).container.id();
+    return this.node(node).container.id();
   }
 
   running(node: string): boolean {
-    return this.#node(node).container.running;
+    return this.node(node).container.running;
   }
 
   /** To the container's main process: tini forwards it to pg_autoctl (SIGKILL ends the container). */
   signal(node: string, sig: NodeJS.Signals): Promise<boolean> {
-    return this.#node(node).container.signal(sig);
+    return this.node(node).container.signal(sig);
   }
 
   /** docker pause: the freezer stops every process of the node at once, backends included. */
   async pauseNode(node: string): Promise<void> {
-    await this.#node(node).container.pause();
+    await this.node(node).container.pause();
   }
 
   async resumeNode(node: string): Promise<void> {
-    await this.#node(node).container.resume();
+    await this.node(node).container.resume();
   }
 
   /** SIGKILL to the container's PID 1: keeper, postgres and every backend die at once. */
   async killNode(node: string): Promise<PgNodePids> {
-    const n = this.#node(node);
+    const n = this.node(node);
     if (!n.container.running)
       throw new HarnessError('INJECTION_FAILED', `postgres-ha ${node} is not running`);
     const pids = await this.#readPids(n).catch(() => n.pids);
@@ -234,7 +156,7 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
 
   /** kill -9 of the postmaster named by postmaster.pid, inside the container; the keeper stays. */
   async killPostmaster(node: string): Promise<number> {
-    const n = this.#node(node);
+    const n = this.node(node);
     const { postmaster } = n.container.running ? await this.#readPids(n) : n.pids;
     if (postmaster === undefined) {
       throw new HarnessError(
@@ -255,7 +177,7 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
 
   /** `docker start` of a stopped or killed node (the entrypoint clears stale pidfiles), then ready. */
   async startNode(node: string, signal?: AbortSignal): Promise<void> {
-    const n = this.#node(node);
+    const n = this.node(node);
     if (n.container.running) return this.waitReady(node, signal);
     const t0 = performance.now();
     const logFrom = fileSize(n.logFile);
@@ -275,63 +197,15 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     });
   }
 
-  async restartNode(node: string, signal: AbortSignal): Promise<void> {
-    await this.startNode(node, signal);
-    await this.#waitState(
-      this.#node(node),
-      (s) => s.reportedState === 'secondary' && s.goalState === 'secondary',
-      signal,
-    );
-    await this.waitHealthy(signal);
-  }
-
-  async waitReady(node: string, signal?: AbortSignal): Promise<void> {
-    const n = this.#node(node);
-    if (n.kind === 'monitor') {
-      await pollUntil('monitor accepting queries', () => this.#monitorReady(), {
-        timeoutMs: READY_TIMEOUT_MS,
-        signal,
-      });
-      return;
-    }
-    await this.#waitState(n, settled, signal);
-  }
-
-  async waitHealthy(signal: AbortSignal, timeoutMs = READY_TIMEOUT_MS): Promise<PgNodeState[]> {
-    return pollUntil(
-      'pg_auto_failover formation healthy (one primary, every other running node secondary)',
-      async (s) => {
-        const states = await this.states(s);
-        return formationHealthy(
-          states,
-          this.nodes.filter((n) => this.running(n)),
-        )
-          ? states
-          : undefined;
-      },
-      { timeoutMs, intervalMs: 100, signal },
-    );
-  }
-
   /** docker stop: SIGTERM reaches pg_autoctl through tini (it stops postgres), SIGKILL after graceMs. */
   async stopNode(node: string, graceMs = 5000): Promise<void> {
-    await this.#node(node).container.stop(graceMs);
+    await this.node(node).container.stop(graceMs);
   }
 
   /** Remove every container (their data goes with them); the runtime removes the network. */
   async stop(): Promise<void> {
-    await Promise.all([...this.#data.values(), this.#monitor].map((n) => n.container.remove()));
-    await this.#monitorClient.end();
-  }
-
-  #node(name: string): CNode {
-    const n = name === this.#monitor.name ? this.#monitor : this.#data.get(name);
-    if (!n)
-      throw new HarnessError(
-        'NO_SUCH_SERVICE',
-        `postgres-ha has no node "${name}" (has: ${this.nodes.join(', ')})`,
-      );
-    return n;
+    await Promise.all([...this.data.values(), this.monitor].map((n) => n.container.remove()));
+    await this.monitorClient.end();
   }
 
   async #startContainer(n: CNode): Promise<void> {
@@ -355,39 +229,15 @@ export class PgContainerCluster implements PostgresController, PgNodeControl {
     return { ...n.pids };
   }
 
-  #assertRunning(n: CNode): void {
+  protected launch(n: CNode): Promise<void> {
+    return this.#startContainer(n);
+  }
+
+  protected assertRunning(n: CNode): void {
     if (n.container.running) return;
     throw new HarnessError(
       'PROCESS_EXITED',
       `postgres-ha ${n.name}: its container is not running; last lines of ${n.logFile}:\n${logTail(n.logFile)}`,
     );
-  }
-
-  async #monitorReady(): Promise<true> {
-    this.#assertRunning(this.#monitor);
-    return this.#monitorClient.ready();
-  }
-
-  async #waitState(
-    n: CNode,
-    ok: (s: PgNodeState) => boolean,
-    signal?: AbortSignal,
-    timeoutMs = READY_TIMEOUT_MS,
-  ) {
-    await pollUntil(
-      `postgres-ha ${n.name} ready`,
-      async (s) => {
-        this.#assertRunning(n);
-        const st = (await this.states(s)).find((x) => x.name === n.name);
-        return st && ok(st) ? st : undefined;
-      },
-      { timeoutMs, intervalMs: 100, signal },
-    );
-  }
-
-  async #applyNodeSettings(n: CNode, signal: AbortSignal): Promise<void> {
-    for (const [k, v] of Object.entries(FAST_NODE_SETTINGS))
-      await this.query(n.name, `alter system set ${k} = '${v}'`);
-    await this.query(n.name, 'select pg_reload_conf()', [], signal);
   }
 }

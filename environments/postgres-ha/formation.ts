@@ -1,0 +1,191 @@
+// What a pg_auto_failover formation is, whatever runs its nodes (local processes, containers):
+// the bring-up order, readiness, health and the queries the probes and injectors make. The two
+// clusters (cluster.ts, container-cluster.ts) say only how a node is launched, killed and stopped.
+
+import type pg from 'pg';
+import { HarnessError } from '../../src/core/errors.js';
+import type { PgConnection, PgEndpoint, PgNodeState } from './controller.js';
+import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
+import { isWritable, pollUntil, queryOnce } from './pg-util.js';
+import {
+  DEFAULT_STARTUP_GRACE_MS,
+  FAST_MONITOR_SETTINGS,
+  FAST_NODE_SETTINGS,
+  HOST,
+  PG_USER,
+} from './settings.js';
+
+export const READY_TIMEOUT_MS = 60_000;
+
+export interface FormationNode {
+  name: string;
+  kind: 'monitor' | 'data';
+  /** Where the harness reaches it: 127.0.0.1:port. */
+  port: number;
+  logFile: string;
+}
+
+export abstract class Formation<N extends FormationNode> {
+  readonly nodes: readonly string[];
+  readonly monitorUri: string;
+  protected readonly monitor: N;
+  protected readonly data = new Map<string, N>();
+  protected readonly monitorClient: MonitorClient;
+  readonly #fastFailover: boolean;
+
+  protected constructor(monitor: N, data: readonly N[], fastFailover: boolean) {
+    this.monitor = monitor;
+    for (const n of data) this.data.set(n.name, n);
+    this.nodes = [...this.data.keys()];
+    this.monitorUri = `postgres://autoctl_node@${HOST}:${monitor.port}/pg_auto_failover?sslmode=prefer`;
+    this.monitorClient = new MonitorClient(monitor.port);
+    this.#fastFailover = fastFailover;
+  }
+
+  /** Start a node's pg_autoctl for the first time (`create monitor` / `create postgres`). */
+  protected abstract launch(n: N): void | Promise<void>;
+  /** Throws a clear error (with the log's tail) when the node is not running. */
+  protected abstract assertRunning(n: N): void;
+  abstract running(node: string): boolean;
+  abstract startNode(node: string, signal?: AbortSignal): Promise<void>;
+
+  /** Monitor first, then node1 until `single` + CHECKPOINT, then the standbys (pg_basebackup is fast then). */
+  async start(signal: AbortSignal): Promise<void> {
+    await this.launch(this.monitor);
+    await pollUntil('monitor accepting queries', () => this.monitorReady(), { timeoutMs: 30_000, signal });
+    if (this.#fastFailover) await this.monitorClient.applySettings(FAST_MONITOR_SETTINGS);
+    const [first, ...rest] = [...this.data.values()];
+    if (!first) throw new HarnessError('INVALID_INPUT', 'postgres-ha needs at least one data node');
+    await this.launch(first);
+    await this.waitState(first, (s) => s.reportedState === 'single', signal, 30_000);
+    if (this.#fastFailover) await this.#applyNodeSettings(first, signal);
+    await this.query(first.name, 'checkpoint', [], signal);
+    for (const n of rest) await this.launch(n);
+    await this.waitHealthy(signal);
+    if (this.#fastFailover) for (const n of rest) await this.#applyNodeSettings(n, signal);
+    const graceMs = this.#fastFailover
+      ? (FAST_MONITOR_SETTINGS['pgautofailover.startup_grace_period'] ?? DEFAULT_STARTUP_GRACE_MS)
+      : DEFAULT_STARTUP_GRACE_MS;
+    await this.monitorClient.waitStartupGrace(graceMs, signal);
+  }
+
+  connectionFor(node: string): PgConnection {
+    return { host: HOST, port: this.node(node).port, user: PG_USER, database: 'postgres' };
+  }
+
+  endpoint(node: string): PgEndpoint {
+    return { name: node, host: HOST, port: this.node(node).port };
+  }
+
+  /** A statement on one node through a fresh connection (bounded). */
+  async query<R extends pg.QueryResultRow>(
+    node: string,
+    sql: string,
+    params: readonly unknown[] = [],
+    signal?: AbortSignal,
+  ): Promise<R[]> {
+    return queryOnce<R>(this.connectionFor(node), sql, params, { timeoutMs: 5000, signal });
+  }
+
+  primary(signal?: AbortSignal): Promise<PgEndpoint> {
+    return this.monitorClient.primary(signal);
+  }
+
+  async writablePrimary(signal?: AbortSignal): Promise<PgEndpoint | undefined> {
+    const checks = this.nodes.map(async (name) => {
+      const ok = await isWritable(this.connectionFor(name), { timeoutMs: 500, signal }).catch(() => false);
+      return ok ? this.endpoint(name) : undefined;
+    });
+    return (await Promise.all(checks)).find((e) => e !== undefined);
+  }
+
+  states(signal?: AbortSignal): Promise<PgNodeState[]> {
+    return this.monitorClient.states(signal);
+  }
+
+  /** `primary`, `replica` (secondary), `monitor`, `stopped`, or the pg_auto_failover state while in transition. */
+  async roleOf(node: string, signal?: AbortSignal): Promise<string> {
+    const n = this.node(node);
+    if (!this.running(node)) return 'stopped';
+    if (n.kind === 'monitor') return 'monitor';
+    const s = (await this.states(signal)).find((st) => st.name === node);
+    return s ? roleFromState(s) : 'unknown';
+  }
+
+  async restartNode(node: string, signal: AbortSignal): Promise<void> {
+    await this.startNode(node, signal);
+    await this.waitState(
+      this.node(node),
+      (s) => s.reportedState === 'secondary' && s.goalState === 'secondary',
+      signal,
+    );
+    await this.waitHealthy(signal);
+  }
+
+  /** Monitor: answers queries. Data node: reported state equals goal state and is primary or secondary. */
+  async waitReady(node: string, signal?: AbortSignal): Promise<void> {
+    const n = this.node(node);
+    if (n.kind === 'monitor') {
+      await pollUntil('monitor accepting queries', () => this.monitorReady(), {
+        timeoutMs: READY_TIMEOUT_MS,
+        signal,
+      });
+      return;
+    }
+    await this.waitState(n, settled, signal);
+  }
+
+  async waitHealthy(signal: AbortSignal, timeoutMs = READY_TIMEOUT_MS): Promise<PgNodeState[]> {
+    return pollUntil(
+      'pg_auto_failover formation healthy (one primary, every other running node secondary)',
+      async (s) => {
+        const states = await this.states(s);
+        return formationHealthy(
+          states,
+          this.nodes.filter((n) => this.running(n)),
+        )
+          ? states
+          : undefined;
+      },
+      { timeoutMs, intervalMs: 100, signal },
+    );
+  }
+
+  protected node(name: string): N {
+    const n = name === this.monitor.name ? this.monitor : this.data.get(name);
+    if (!n)
+      throw new HarnessError(
+        'NO_SUCH_SERVICE',
+        `postgres-ha has no node "${name}" (has: ${this.nodes.join(', ')})`,
+      );
+    return n;
+  }
+
+  protected async monitorReady(): Promise<true> {
+    this.assertRunning(this.monitor);
+    return this.monitorClient.ready();
+  }
+
+  protected async waitState(
+    n: N,
+    ok: (s: PgNodeState) => boolean,
+    signal?: AbortSignal,
+    timeoutMs = READY_TIMEOUT_MS,
+  ): Promise<void> {
+    await pollUntil(
+      `postgres-ha ${n.name} ready`,
+      async (s) => {
+        this.assertRunning(n);
+        const st = (await this.states(s)).find((x) => x.name === n.name);
+        return st && ok(st) ? st : undefined;
+      },
+      { timeoutMs, intervalMs: 100, signal },
+    );
+  }
+
+  async #applyNodeSettings(n: N, signal: AbortSignal): Promise<void> {
+    for (const [k, v] of Object.entries(FAST_NODE_SETTINGS))
+      await this.query(n.name, `alter system set ${k} = '${v}'`);
+    await this.query(n.name, 'select pg_reload_conf()', [], signal);
+  }
+}
