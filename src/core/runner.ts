@@ -1,15 +1,12 @@
 import 'disposablestack/auto';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import getPort from 'get-port';
 import { builtinActions } from '../actions/index.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
-import { ContainerRuntime } from '../providers/containers/runtime.js';
-import { sweepDeadContainerRuns } from '../providers/containers/sweep.js';
-import { cleanupStaleRuns, RunRegistry } from '../providers/local/run-registry.js';
+import { builtinProviders } from '../providers/index.js';
+import type { ProviderRun } from '../providers/provider.js';
 import { requireProvider, startEnvironment } from '../providers/start-environment.js';
 import { claimRunDir, defaultRunDir, newRunId } from '../report/run-dir.js';
 import type { LoadedScenario, ResolvedFault } from '../scenario/load.js';
@@ -120,15 +117,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   let error: { code: string; message: string } | undefined;
   let probesNow: IterationProbes | undefined;
 
-  let registry: RunRegistry;
-  let workDir: string;
+  // Every provider's sweep: a SIGKILLed run of either kind is cleaned up by the next run of any.
+  let run: ProviderRun;
   try {
-    await cleanupStaleRuns(log);
-    await sweepDeadContainerRuns(log);
-    registry = new RunRegistry(runId);
-    workDir = mkdtempSync(join(tmpdir(), `chaos-harness-${sc.name}-`));
-    chmodSync(workDir, 0o755);
-    registry.addDir(workDir);
+    for (const p of Object.values(builtinProviders)) await p.sweep(log);
+    run = await builtinProviders[provider].open({ runId, scenario: sc.name });
   } catch (err) {
     releaseRunDir();
     throw err;
@@ -158,23 +151,18 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     });
   }, 500);
 
-  let containers: ContainerRuntime | undefined;
   try {
     setPhase('bring-up', `bringing up environment "${sc.envName}" (${provider} provider)`);
     const t0 = clock.now();
-    if (provider === 'containers') {
-      containers = await ContainerRuntime.open(runId);
-      log(`containers: network ${containers.network}`);
-    }
     env = await startEnvironment(
       {
         provider,
-        containers,
+        containers: run.containers,
         name: sc.envName,
         dir: sc.envDir,
         runDir,
-        workDir,
-        runId: registry.runId,
+        workDir: run.workDir,
+        runId: run.runId,
         clock,
         signal,
         log,
@@ -229,16 +217,8 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
         emit('error', `teardown: ${(err as Error).message}`);
       }
     }
-    if (containers) {
-      try {
-        await containers[Symbol.asyncDispose]();
-      } catch (err) {
-        emit('error', `teardown of containers: ${errorMessage(err)}`);
-      }
-    }
-    const leaked = await registry.close();
-    if (leaked.length > 0)
-      emit('leak', `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}`);
+    const leaked = await run.close((m) => emit('error', m));
+    if (leaked) emit('leak', leaked);
     emit('done', 'torn down: no process of this run is left');
     releaseRunDir();
   }
@@ -276,7 +256,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     environment: {
       name: sc.envName,
       provider,
-      info: { ...(env?.info ?? {}), ...(containers ? { images: containers.images } : {}) },
+      info: { ...(env?.info ?? {}), ...run.info() },
     },
     verdict,
     exitCode: exitCodeOf(verdict, expectation),
