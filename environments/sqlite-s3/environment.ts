@@ -14,8 +14,17 @@ import type {
   StartedService,
   TargetSelector,
 } from '../../src/core/types.js';
+import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
+import type { ServiceRunner } from '../../src/providers/service-runner.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
+import {
+  containerVersions,
+  NODE_IMAGE,
+  type S3Container,
+  startS3Container,
+  tradeStoreContainer,
+} from './containers.js';
 import { InProcessS3, TradeStoreService } from './services.js';
 
 export const sqliteS3Options = z
@@ -34,7 +43,10 @@ export const sqliteS3Options = z
     readyTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(15_000),
     s3: z
       .object({
-        /** An existing S3/MinIO endpoint; absent: s3rver runs in the harness with its data in runDir. */
+        /**
+         * An existing S3/MinIO endpoint; absent: s3rver with its data in runDir, in the harness
+         * (local provider) or in a container of its own (containers provider).
+         */
         endpoint: z.url().optional(),
         bucket: z.string().min(3).max(63).default('trade-backups'),
         prefix: z.string().default('trade-store/'),
@@ -50,6 +62,7 @@ export const sqliteS3Options = z
 export type SqliteS3Options = z.infer<typeof sqliteS3Options>;
 
 const SERVICE = 'trade-store';
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 async function ensureBucket(loc: S3Location, signal: AbortSignal): Promise<void> {
   const s3 = s3ClientFor(loc);
@@ -67,6 +80,13 @@ async function ensureBucket(loc: S3Location, signal: AbortSignal): Promise<void>
   }
 }
 
+function runtimeOf(ctx: EnvironmentStartContext): ContainerRuntime | undefined {
+  if (ctx.provider !== 'containers') return undefined;
+  if (!ctx.containers)
+    throw new HarnessError('INTERNAL', 'the containers provider started sqlite-s3 without a runtime');
+  return ctx.containers;
+}
+
 async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Promise<StartedEnvironment> {
   const t0 = ctx.clock.now();
   const services = new Map<string, StartedService>();
@@ -76,15 +96,44 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     cleanup.length = 0;
   };
   try {
+    const rt = runtimeOf(ctx);
+    if (rt) {
+      await rt.requireImages([NODE_IMAGE]);
+      const given = options.s3.endpoint ? new URL(options.s3.endpoint).hostname : undefined;
+      if (given && LOOPBACK.has(given))
+        throw new HarnessError(
+          'INVALID_INPUT',
+          `sqlite-s3: s3.endpoint ${options.s3.endpoint} is a loopback address, which the trade-store container cannot reach; give an address it can, or no endpoint (s3rver then runs in a container)`,
+        );
+    }
     let s3: InProcessS3 | undefined;
+    let s3c: S3Container | undefined;
     let endpoint = options.s3.endpoint;
+    // The endpoint as the trade store sees it (another one in a container).
+    let storeEndpoint = endpoint;
     if (!endpoint) {
       const dir = join(ctx.runDir, 's3');
       mkdirSync(dir, { recursive: true });
-      s3 = await InProcessS3.start('s3', await ctx.freePort(), dir);
-      cleanup.push(() => s3!.stop());
-      services.set(s3.name, s3);
-      endpoint = s3.url;
+      if (rt) {
+        s3c = await startS3Container(rt, {
+          name: 's3',
+          port: await ctx.freePort(),
+          dir,
+          logFile: join(ctx.runDir, 's3.log'),
+          signal: ctx.signal,
+        });
+        const svc = s3c.service;
+        cleanup.push(async () => svc[Symbol.asyncDispose]());
+        services.set(svc.name, svc);
+        endpoint = s3c.hostUrl;
+        storeEndpoint = s3c.networkUrl;
+      } else {
+        s3 = await InProcessS3.start('s3', await ctx.freePort(), dir);
+        cleanup.push(() => s3!.stop());
+        services.set(s3.name, s3);
+        endpoint = s3.url;
+        storeEndpoint = endpoint;
+      }
     }
     const loc: S3Location = { ...options.s3, endpoint };
     await ensureBucket(loc, AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]));
@@ -93,30 +142,37 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     mkdirSync(dataDir, { recursive: true });
     const dbPath = join(dataDir, 'trades.db');
     const port = await ctx.freePort();
-    const proc = new ManagedProcess({
-      name: SERVICE,
-      command: process.execPath,
-      args: ['--import', 'tsx', join(ctx.dir, 'trade-store.ts')],
-      cwd: ctx.dir,
-      env: {
-        TRADE_DB: dbPath,
-        TRADE_PORT: String(port),
-        TRADE_CACHE_KIB: String(options.cacheKiB),
-        TRADE_SEED_ROWS: String(options.seedTrades),
-        BACKUP_INTERVAL_MS: String(options.backupIntervalMs),
-        S3_ENDPOINT: loc.endpoint,
-        S3_BUCKET: loc.bucket,
-        S3_PREFIX: loc.prefix,
-        S3_REGION: loc.region,
-        S3_ACCESS_KEY_ID: loc.accessKeyId,
-        S3_SECRET_ACCESS_KEY: loc.secretAccessKey,
-      },
-      logFile: join(ctx.runDir, `${SERVICE}.log`),
-      runId: ctx.runId,
-    });
+    const env = {
+      TRADE_DB: dbPath,
+      TRADE_PORT: String(port),
+      TRADE_CACHE_KIB: String(options.cacheKiB),
+      TRADE_SEED_ROWS: String(options.seedTrades),
+      BACKUP_INTERVAL_MS: String(options.backupIntervalMs),
+      S3_ENDPOINT: storeEndpoint ?? loc.endpoint,
+      S3_BUCKET: loc.bucket,
+      S3_PREFIX: loc.prefix,
+      S3_REGION: loc.region,
+      S3_ACCESS_KEY_ID: loc.accessKeyId,
+      S3_SECRET_ACCESS_KEY: loc.secretAccessKey,
+    };
+    const logFile = join(ctx.runDir, `${SERVICE}.log`);
+    const container = rt
+      ? tradeStoreContainer(rt, { name: SERVICE, envDir: ctx.dir, workDir: ctx.workDir, port, env, logFile })
+      : undefined;
+    const runner: ServiceRunner =
+      container ??
+      new ManagedProcess({
+        name: SERVICE,
+        command: process.execPath,
+        args: ['--import', 'tsx', join(ctx.dir, 'trade-store.ts')],
+        cwd: ctx.dir,
+        env,
+        logFile,
+        runId: ctx.runId,
+      });
     const store = new TradeStoreService(
       SERVICE,
-      proc,
+      runner,
       { host: '127.0.0.1', port },
       dbPath,
       options.readyTimeoutMs,
@@ -126,6 +182,16 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     await store.start(ctx.signal);
     const bringUpMs = ctx.clock.now() - t0;
     ctx.log(`sqlite-s3 up in ${Math.round(bringUpMs)}ms: ${store.baseUrl}, S3 ${loc.endpoint}/${loc.bucket}`);
+    const containerInfo =
+      rt && container
+        ? {
+            provider: ctx.provider,
+            network: rt.network,
+            images: { [NODE_IMAGE]: rt.images[NODE_IMAGE] },
+            s3InNetwork: storeEndpoint,
+            ...(await containerVersions(container)),
+          }
+        : {};
 
     const extension: SqliteS3Extension = {
       service: SERVICE,
@@ -137,7 +203,14 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
       runDir: ctx.runDir,
       workDir: ctx.workDir,
       services,
-      info: { bringUpMs, dbPath, s3Endpoint: loc.endpoint, s3DataDir: s3?.dataPaths.data, ...options },
+      info: {
+        bringUpMs,
+        dbPath,
+        s3Endpoint: loc.endpoint,
+        s3DataDir: (s3 ?? s3c?.service)?.dataPaths.data,
+        ...options,
+        ...containerInfo,
+      },
       extensions: { [SQLITE_S3_EXTENSION]: extension },
       async resolve(target: TargetSelector): Promise<StartedService> {
         if (target.service !== undefined) {
@@ -164,7 +237,8 @@ const environment: EnvironmentModule<SqliteS3Options> = {
   description:
     'SQLite trade store (WAL) with a backup agent that snapshots the database to S3 (s3rver by default)',
   options: sqliteS3Options,
-  // s3 runs in the harness only when no endpoint is given (start, below).
+  providers: ['local', 'containers'],
+  // s3 runs (in the harness or a container) only when no endpoint is given (start, below).
   services: (o) => [
     ...(o.s3.endpoint ? [] : [{ name: 's3', roles: ['backup-store'] }]),
     { name: SERVICE, roles: ['primary'] },

@@ -1,10 +1,10 @@
-// StartedService implementations for this environment: the trade-store process and the
-// S3 server that runs inside the harness process.
+// StartedService implementations for this environment: the trade store (a local process or a
+// container) and the S3 server that runs inside the harness process (local provider).
 import { setTimeout as sleep } from 'node:timers/promises';
 import S3rver from 's3rver';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Endpoint, StartedService } from '../../src/core/types.js';
-import type { ManagedProcess } from '../../src/providers/local/managed-process.js';
+import type { ServiceRunner } from '../../src/providers/service-runner.js';
 
 /** Polls `url` until it answers 200; bounded by timeoutMs and signal; fails fast if the process exits. */
 export async function waitHttpOk(
@@ -37,10 +37,10 @@ export class TradeStoreService implements StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   readonly dataPaths: Readonly<Record<string, string>>;
-  readonly #proc: ManagedProcess;
+  readonly #proc: ServiceRunner;
   readonly #readyTimeoutMs: number;
 
-  constructor(name: string, proc: ManagedProcess, http: Endpoint, dbPath: string, readyTimeoutMs: number) {
+  constructor(name: string, proc: ServiceRunner, http: Endpoint, dbPath: string, readyTimeoutMs: number) {
     this.name = name;
     this.#proc = proc;
     this.endpoints = { http };
@@ -57,11 +57,10 @@ export class TradeStoreService implements StartedService {
     return 'primary';
   }
   id(): string | undefined {
-    const pid = this.#proc.pid;
-    return pid === undefined ? undefined : `pid ${pid}`;
+    return this.#proc.id();
   }
   async signal(sig: NodeJS.Signals): Promise<void> {
-    this.#proc.signal(sig);
+    await this.#proc.signal(sig);
   }
   running(): boolean {
     return this.#proc.running;
@@ -73,13 +72,15 @@ export class TradeStoreService implements StartedService {
     await this.#proc.stop(graceMs);
   }
   async pause(): Promise<void> {
-    this.#proc.pause();
+    await this.#proc.pause();
   }
   async resume(): Promise<void> {
-    this.#proc.resume();
+    await this.#proc.resume();
   }
   async start(signal?: AbortSignal): Promise<void> {
-    this.#proc.start();
+    await this.#proc.start();
+    // A container that could not be created or started says why (a process reports it on exit).
+    if (this.#proc.startError && !this.#proc.running) throw this.#proc.startError;
     try {
       await this.waitReady(signal);
     } catch (err) {
