@@ -1,8 +1,8 @@
 // The provider seam: how an environment's services become running things. The runner knows a
 // provider only through this interface; local processes and containers are its two kinds.
 
-import type { ContainerRuntime } from './containers/runtime.js';
 import type { LogFn, ProviderName } from '../core/types.js';
+import type { ContainerRuntime } from './containers/runtime.js';
 
 /** What one run holds of a provider; disposing it releases all of it. */
 export interface ProviderRun {

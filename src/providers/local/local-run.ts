@@ -24,7 +24,9 @@ export async function openLocalRun(opts: { runId: string; scenario: string }): P
     info: () => ({}),
     async close() {
       const leaked = await registry.close();
-      return leaked.length > 0 ? `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}` : undefined;
+      return leaked.length > 0
+        ? `killed ${leaked.length} process(es) left behind: ${leaked.join(', ')}`
+        : undefined;
     },
   };
 }
