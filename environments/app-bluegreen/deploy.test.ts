@@ -55,7 +55,7 @@ describe('app-bluegreen deploy pipeline (real HAProxy, real processes)', () => {
     } finally {
       await stack[Symbol.asyncDispose]();
       expect(stack.leftovers()).toEqual([]);
-      expect(haproxyProcesses()).toEqual([]);
+      expect(haproxyProcesses(stack.workDir)).toEqual([]);
       await sweep(stack.runId);
     }
   });

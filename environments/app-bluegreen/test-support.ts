@@ -12,6 +12,8 @@ export interface TestStack extends AsyncDisposable {
   env: StartedEnvironment;
   ctx: RunContext;
   runId: string;
+  /** This stack's work directory: its HAProxy's config lives there. */
+  workDir: string;
   events: RunEvent[];
   /** Processes still marked with this run's id (call after dispose). */
   leftovers(): number[];
@@ -24,6 +26,7 @@ export async function startBlueGreen(options: Partial<AppBlueGreenOptions> = {})
     env,
     ctx: tc.runContext(env),
     runId: tc.runId,
+    workDir: tc.workDir,
     events: tc.events,
     leftovers: () => markedProcesses(tc.runId).map((p) => p.pid),
     async [Symbol.asyncDispose]() {
@@ -42,12 +45,15 @@ export async function sweep(runId: string): Promise<number[]> {
   return killMarked(runId);
 }
 
-/** HAProxy processes whose command line mentions this test's work dir. */
-export function haproxyProcesses(): string[] {
+/**
+ * HAProxy processes whose command line mentions `workDir` (this test's: two test files run
+ * HAProxy at the same time, and another's must not count as this one's leak).
+ */
+export function haproxyProcesses(workDir: string): string[] {
   try {
     return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
       .split('\n')
-      .filter((l) => l.includes('haproxy') && l.includes('app-bluegreen-test-'));
+      .filter((l) => l.includes('haproxy') && l.includes(workDir));
   } catch {
     return [];
   }

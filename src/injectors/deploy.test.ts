@@ -60,7 +60,7 @@ describe('deploy injector under HTTP load (app-bluegreen)', () => {
     } finally {
       await stack[Symbol.asyncDispose]();
       expect(stack.leftovers()).toEqual([]);
-      expect(haproxyProcesses()).toEqual([]);
+      expect(haproxyProcesses(stack.workDir)).toEqual([]);
       await sweep(stack.runId);
     }
   });
