@@ -126,11 +126,17 @@ function lastErrors(log: readonly { event: string; detail?: string }[]): string 
  * writer so it asks the sentinels for the new master (a client still connected to an old master
  * that nobody demoted yet would otherwise keep writing to it).
  */
+/** The same switch announced again within this long is the same failover. */
+const SWITCH_DEDUP_MS = 30_000;
+
 function followFailovers(
   ext: RedisSentinelExtension,
   retryMs: number,
   reconnect: (why: string) => void,
 ): Redis[] {
+  // Every sentinel announces the same switch, often a second apart: reconnecting on each would
+  // cut the writer off the new master again and add that second to the measured RTO.
+  const handled = new Map<string, number>();
   return ext.sentinels.map((ep) => {
     const sub = new Redis({
       ...ep,
@@ -140,8 +146,12 @@ function followFailovers(
     });
     sub.on('error', () => {});
     sub.on('message', (channel: string, message: string) => {
-      if (channel === '+switch-master' && message.split(' ')[0] === ext.masterName)
-        reconnect(`+switch-master from sentinel ${ep.host}:${ep.port}: ${message}`);
+      if (channel !== '+switch-master' || message.split(' ')[0] !== ext.masterName) return;
+      const now = performance.now();
+      const seen = handled.get(message);
+      if (seen !== undefined && now - seen < SWITCH_DEDUP_MS) return;
+      handled.set(message, now);
+      reconnect(`+switch-master from sentinel ${ep.host}:${ep.port}: ${message}`);
     });
     // Queued until connected; ioredis subscribes again after every reconnect.
     sub.subscribe('+switch-master').catch(() => {});
