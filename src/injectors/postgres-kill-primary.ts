@@ -35,12 +35,17 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
     const details: Record<string, unknown> = { node, mode: p.mode };
     if (p.mode === 'node') {
       const pids = await ctrl.killNode(node);
-      Object.assign(details, { keeperPid: pids.keeper, postmasterPid: pids.postmaster });
+      Object.assign(details, {
+        keeperPid: pids.keeper,
+        postmasterPid: pids.postmaster,
+        ...(pids.container ? { container: pids.container } : {}),
+      });
     } else {
       details.postmasterPid = await ctrl.killPostmaster(node);
     }
     const what = p.mode === 'node' ? 'node (keeper + postgres)' : 'postmaster';
-    const description = `SIGKILL to primary ${node} ${what} (pids ${details.keeperPid ?? '-'}/${details.postmasterPid})`;
+    const inContainer = details.container ? ` in container ${String(details.container)}` : '';
+    const description = `SIGKILL to primary ${node} ${what} (pids ${details.keeperPid ?? '-'}/${details.postmasterPid}${inContainer})`;
     ctx.emit('postgres-primary-killed', description, details);
     return {
       description,
