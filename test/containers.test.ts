@@ -9,20 +9,13 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/core/runner.js';
-import { connectEngine, LABELS } from '../src/providers/containers/engine.js';
 import { sweepDeadContainerRuns } from '../src/providers/containers/sweep.js';
 import { cleanupStaleRuns } from '../src/providers/local/run-registry.js';
 import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
+import { engineForTests, NOTHING_LEFT, runLeftovers } from '../src/testing/containers.js';
 import { waitFor } from '../src/testing/wait.js';
 
-let docker: Docker | undefined;
-let why = '';
-try {
-  docker = await connectEngine(3000);
-} catch (err) {
-  why = (err as Error).message;
-  console.log(`containers provider tests skipped: ${why}`);
-}
+const { docker } = await engineForTests('containers provider tests');
 
 let root: string;
 beforeAll(() => {
@@ -34,18 +27,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Containers and networks that carry the run's label. */
-async function leftovers(runId: string): Promise<{ containers: string[]; networks: string[] }> {
-  const filters = JSON.stringify({ label: [`${LABELS.run}=${runId}`] });
-  const d = docker as Docker;
-  const [containers, networks] = await Promise.all([
-    d.listContainers({ all: true, filters }),
-    d.listNetworks({ filters }),
-  ]);
-  return { containers: containers.map((c) => c.Names.join(',')), networks: networks.map((n) => n.Name) };
-}
-
-const NONE = { containers: [], networks: [] };
+const leftovers = (runId: string) => runLeftovers(docker as Docker, runId);
 
 function cli(
   runId: string,
@@ -89,7 +71,7 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     expect(it0?.rtoMs).toBeLessThan(10_000);
     expect(String(it0?.faults[0]?.details.id)).toMatch(/^container [0-9a-f]{12}$/);
     expect(readFileSync(join(report.runDir, 'api.log'), 'utf8')).toMatch(/listening on 0\.0\.0\.0:\d+/);
-    expect(await leftovers(runId)).toEqual(NONE);
+    expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
   });
 
   it.each(['SIGINT', 'SIGTERM'] as const)(
@@ -104,7 +86,7 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
       run.child.kill(sig);
       expect(await run.exited).toBe(2);
       expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).error.code).toBe('INTERRUPTED');
-      expect(await leftovers(runId)).toEqual(NONE);
+      expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
     },
   );
 
@@ -123,7 +105,7 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     expect(said).toContainEqual(
       `cleaned up after interrupted run ${runId}: removed 1 container(s) and 1 network(s)`,
     );
-    expect(await leftovers(runId)).toEqual(NONE);
+    expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
     // The local part of the record (its work directory) goes too.
     expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
   });

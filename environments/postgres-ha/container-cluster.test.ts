@@ -1,9 +1,8 @@
 // postgres-ha on the containers provider, against the real engine and chaos-harness/postgres.
 // Skips (saying why) only where no Docker engine answers or the image was never built.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { connectEngine, requireImages } from '../../src/providers/containers/engine.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { engineForTests, runLeftovers } from '../../src/testing/containers.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import { PG_IMAGE } from './container-cluster.js';
 import type { PostgresController } from './controller.js';
@@ -11,25 +10,9 @@ import postgresHa, { postgresHaOptions } from './environment.js';
 import { queryOnce } from './pg-util.js';
 import { testContext } from './test-context.js';
 
-async function engineAndImage(): Promise<string | undefined> {
-  try {
-    await requireImages(await connectEngine(3000), [PG_IMAGE]);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
+const { docker, skip } = await engineForTests('postgres-ha containers test', [PG_IMAGE]);
 
-const skipReason = await engineAndImage();
-if (skipReason) console.log(`postgres-ha containers test skipped: ${skipReason}`);
-
-function containersOfRun(runId: string): string {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=chaos-harness.run=${runId}`], {
-    encoding: 'utf8',
-  }).trim();
-}
-
-describe.skipIf(skipReason !== undefined)('postgres-ha on the containers provider', () => {
+describe.skipIf(skip !== undefined)('postgres-ha on the containers provider', () => {
   it('comes up, fails over after a node kill, writes on the new primary, takes the node back, leaves nothing', async () => {
     using ctx = testContext();
     ctx.provider = 'containers';
@@ -101,8 +84,8 @@ describe.skipIf(skipReason !== undefined)('postgres-ha on the containers provide
       expect(await queryOnce(pg.connectionFor('node1'), 'select 1 as one', [], { timeoutMs: 2000 })).toEqual([
         { one: 1 },
       ]);
-      expect(containersOfRun(ctx.runId)).not.toBe('');
+      expect((await runLeftovers(docker!, ctx.runId)).containers).not.toEqual([]);
     }
-    expect(containersOfRun(ctx.runId)).toBe('');
+    expect((await runLeftovers(docker!, ctx.runId)).containers).toEqual([]);
   }, 60_000);
 });

@@ -6,20 +6,16 @@ import { computeRto } from '../../src/core/metrics/rto.js';
 import { networkPartition } from '../../src/injectors/network-partition.js';
 import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
 import { redisSentinelExtension, redisWrite } from '../../src/probes/redis-write.js';
-import { connectEngine, LABELS } from '../../src/providers/containers/engine.js';
 import { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import type { LocalService } from '../../src/providers/local/local-service.js';
+import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../src/testing/containers.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import redisSentinel, { redisSentinelOptions } from './environment.js';
 import { askRole, tryRedisCall } from './redis-control.js';
 import { testContext } from './test-context.js';
 
-const noEngine = await connectEngine(2000).then(
-  () => undefined,
-  (err: Error) => err.message,
-);
-if (noEngine) console.log(`skipping redis-sentinel containers tests: ${noEngine}`);
+const { skip } = await engineForTests('redis-sentinel containers test');
 
 function containerOf(env: { services: ReadonlyMap<string, unknown> }, name: string): ManagedContainer {
   const proc = (env.services.get(name) as LocalService | undefined)?.proc;
@@ -27,7 +23,7 @@ function containerOf(env: { services: ReadonlyMap<string, unknown> }, name: stri
   return proc;
 }
 
-describe.skipIf(noEngine !== undefined)('redis-sentinel environment on the containers provider', () => {
+describe.skipIf(skip !== undefined)('redis-sentinel environment on the containers provider', () => {
   it('fails over after a kill (client RTO through the natMap), partitions the master for real, heals, and leaves nothing', async () => {
     using ctx = testContext();
     const rt = await ContainerRuntime.open(ctx.runId);
@@ -130,8 +126,6 @@ describe.skipIf(noEngine !== undefined)('redis-sentinel environment on the conta
     } finally {
       await rt[Symbol.asyncDispose]();
     }
-    const filters = JSON.stringify({ label: [`${LABELS.run}=${ctx.runId}`] });
-    expect(await rt.docker.listContainers({ all: true, filters })).toEqual([]);
-    expect(await rt.docker.listNetworks({ filters })).toEqual([]);
+    expect(await runLeftovers(rt.docker, ctx.runId)).toEqual(NOTHING_LEFT);
   }, 90_000);
 });

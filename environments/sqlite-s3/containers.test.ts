@@ -1,6 +1,5 @@
 // sqlite-s3 on the containers provider, against the real engine and chaos-harness/node.
 // Skips (saying why) only where no Docker engine answers or the image was never built.
-import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,34 +7,17 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
 import { s3ClientFor } from '../../src/actions/s3-client.js';
-import { connectEngine, requireImages } from '../../src/providers/containers/engine.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../src/testing/containers.js';
 import { testContext } from '../../src/testing/test-context.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { NODE_IMAGE } from './containers.js';
 import environment, { sqliteS3Options } from './environment.js';
 import { postTrade } from './test-context.js';
 
-async function engineAndImage(): Promise<string | undefined> {
-  try {
-    await requireImages(await connectEngine(3000), [NODE_IMAGE]);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
+const { docker, skip } = await engineForTests('sqlite-s3 containers test', [NODE_IMAGE]);
 
-const skipReason = await engineAndImage();
-if (skipReason) console.log(`sqlite-s3 containers test skipped: ${skipReason}`);
-
-function ofRun(what: 'ps' | 'network', runId: string): string {
-  const args = what === 'ps' ? ['ps', '-aq'] : ['network', 'ls', '-q'];
-  return execFileSync('docker', [...args, '--filter', `label=chaos-harness.run=${runId}`], {
-    encoding: 'utf8',
-  }).trim();
-}
-
-describe.skipIf(skipReason !== undefined)('sqlite-s3 on the containers provider', () => {
+describe.skipIf(skip !== undefined)('sqlite-s3 on the containers provider', () => {
   it('serves trades from a container on a host-path database, backs up to the s3 container, leaves nothing', async () => {
     using ctx = testContext('sqlite-s3', dirname(fileURLToPath(import.meta.url)));
     ctx.provider = 'containers';
@@ -80,9 +62,8 @@ describe.skipIf(skipReason !== undefined)('sqlite-s3 on the containers provider'
       } finally {
         s3.destroy();
       }
-      expect(ofRun('ps', ctx.runId).split('\n')).toHaveLength(2);
+      expect((await runLeftovers(docker!, ctx.runId)).containers).toHaveLength(2);
     }
-    expect(ofRun('ps', ctx.runId)).toBe('');
-    expect(ofRun('network', ctx.runId)).toBe('');
+    expect(await runLeftovers(docker!, ctx.runId)).toEqual(NOTHING_LEFT);
   }, 60_000);
 });
