@@ -48,18 +48,25 @@ function assertTraversable(dir: string, uid: number): void {
   }
 }
 
-/** pg_autoctl as postgres in its own process group, with a clean environment (no PGHOST). */
-export function spawnAutoctl(n: PgNode, args: string[], dirs: XdgDirs, runId: string): ManagedProcess {
-  const proc = new ManagedProcess({
-    name: `postgres-ha ${n.name}`,
-    command: PG_AUTOCTL,
-    args,
+/** What every process of a node shares: user postgres, a clean environment (no PGHOST), its log. */
+function asPostgres(n: PgNode, dirs: XdgDirs, runId: string) {
+  return {
     env: autoctlEnv(dirs),
     inheritEnv: false,
     cwd: dirs.home,
     user: PG_USER,
     logFile: n.logFile,
     runId,
+  };
+}
+
+/** pg_autoctl as postgres in its own process group, with a clean environment (no PGHOST). */
+export function spawnAutoctl(n: PgNode, args: string[], dirs: XdgDirs, runId: string): ManagedProcess {
+  const proc = new ManagedProcess({
+    name: `postgres-ha ${n.name}`,
+    command: PG_AUTOCTL,
+    args,
+    ...asPostgres(n, dirs, runId),
   });
   proc.start();
   n.proc = proc;
@@ -133,12 +140,7 @@ export async function recoverCrashedPrimary(
       ).flatMap((kv) => ['-c', kv]),
       ...['hot_standby=on', 'primary_conninfo=', 'archive_mode=off'].flatMap((kv) => ['-c', kv]),
     ],
-    env: autoctlEnv(dirs),
-    inheritEnv: false,
-    cwd: dirs.home,
-    user: PG_USER,
-    logFile: n.logFile,
-    runId,
+    ...asPostgres(n, dirs, runId),
   });
   try {
     proc.start();

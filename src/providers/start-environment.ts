@@ -1,24 +1,14 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { HarnessError, ValidationError } from '../core/errors.js';
 import {
-  type EnvironmentModule,
   type EnvironmentStartContext,
   PROVIDERS,
   type ProviderName,
   type StartedEnvironment,
 } from '../core/types.js';
+import { importEnvironmentModule } from '../scenario/check-environment.js';
 import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
 import { startYamlEnvironment } from './local/yaml-environment.js';
-
-export async function loadEnvironmentModule(dir: string): Promise<EnvironmentModule> {
-  const file = join(dir, 'environment.ts');
-  const mod = (await import(pathToFileURL(file).href)) as { default?: EnvironmentModule };
-  if (!mod.default || typeof mod.default.start !== 'function') {
-    throw new HarnessError('INVALID_INPUT', `${file} must default-export an environment module with start()`);
-  }
-  return mod.default;
-}
 
 /** Refuses a provider the environment has no variant for (YAML environments run on both). */
 export async function requireProvider(dir: string, name: string, provider: ProviderName): Promise<void> {
@@ -28,7 +18,7 @@ export async function requireProvider(dir: string, name: string, provider: Provi
     kind === 'yaml'
       ? PROVIDERS
       : kind === 'ts'
-        ? ((await loadEnvironmentModule(dir)).providers ?? ['local'])
+        ? ((await importEnvironmentModule(dir)).providers ?? ['local'])
         : [];
   if (!supported.includes(provider)) {
     throw new HarnessError(
@@ -46,7 +36,7 @@ export async function startEnvironment(
 ): Promise<StartedEnvironment> {
   const kind = environmentKind(ctx.dir);
   if (kind === 'ts') {
-    const mod = await loadEnvironmentModule(ctx.dir);
+    const mod = await importEnvironmentModule(ctx.dir);
     const opts = mod.options
       ? parseWithPrefix(mod.options, options ?? {}, scenarioFile)
       : rejectOptions(options, scenarioFile, ctx.name);
