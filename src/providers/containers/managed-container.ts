@@ -4,6 +4,7 @@
 // number inside and outside, so endpoints never change across restarts.
 
 import { createWriteStream } from 'node:fs';
+import { constants } from 'node:os';
 import type Docker from 'dockerode';
 import { HarnessError } from '../../core/errors.js';
 import type { ExitInfo, ServiceRunner } from '../service-runner.js';
@@ -33,13 +34,8 @@ export interface ExecResult {
   output: string;
 }
 
-const SIGNALS: Record<number, NodeJS.Signals> = {
-  9: 'SIGKILL',
-  15: 'SIGTERM',
-  2: 'SIGINT',
-  1: 'SIGHUP',
-  6: 'SIGABRT',
-};
+/** Signal number → name: a container killed by signal N exits with code 128 + N. */
+const SIGNALS = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 export class ManagedContainer implements ServiceRunner {
   readonly spec: ContainerSpec;
@@ -147,8 +143,8 @@ export class ManagedContainer implements ServiceRunner {
   #ended(code: number | null): ExitInfo {
     this.#running = false;
     const info: ExitInfo =
-      code !== null && code > 128 && SIGNALS[code - 128]
-        ? { code: null, signal: SIGNALS[code - 128] as NodeJS.Signals }
+      code !== null && code > 128 && SIGNALS.has(code - 128)
+        ? { code: null, signal: SIGNALS.get(code - 128) as NodeJS.Signals }
         : { code, signal: null };
     for (const l of this.#listeners) l(info);
     return info;
