@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { DeployExtension } from '../../src/injectors/deploy.js';
 import { parseDeployLine } from '../../src/injectors/deploy-output.js';
 import { RUN_MARKER_ENV } from '../../src/providers/local/run-registry.js';
+import { DEPLOY, type DeployPipeline } from '../../src/stacks/deploy.js';
 import { haproxyProcesses, startBlueGreen, sweep } from './test-support.js';
 
 const FAST = ['--health-timeout-ms', '2000', '--watch-ms', '2000'];
 
-function runDeploy(ext: DeployExtension, version: string, extra: string[] = []) {
+function runDeploy(ext: DeployPipeline, version: string, extra: string[] = []) {
   return new Promise<{ code: number | null; lines: ReturnType<typeof parseDeployLine>[] }>((resolve) => {
     const [cmd, ...args] = ext.command;
     execFile(
@@ -26,7 +26,7 @@ describe('app-bluegreen deploy pipeline (real HAProxy, real processes)', () => {
   it('rolls back every bad version, ships the good one, and leaves nothing running', async () => {
     const stack = await startBlueGreen();
     try {
-      const ext = stack.env.extensions.deploy as DeployExtension;
+      const ext = stack.env.extensions.get(DEPLOY)!;
       expect(await ext.liveVersion()).toEqual({ slot: 'blue', version: 'good' });
       const reasons: Record<string, string> = {
         'crash-on-boot': 'exited',
@@ -63,7 +63,7 @@ describe('app-bluegreen deploy pipeline (real HAProxy, real processes)', () => {
   it('with --no-rollback leaves the bad version live (exit 2) until restore() moves traffic back', async () => {
     const stack = await startBlueGreen();
     try {
-      const ext = stack.env.extensions.deploy as DeployExtension;
+      const ext = stack.env.extensions.get(DEPLOY)!;
       const { code, lines } = await runDeploy(ext, 'errors-after-switch', ['--no-rollback']);
       expect(code).toBe(2);
       expect(lines.find((l) => l?.type === 'result')).toMatchObject({ outcome: 'failed' });

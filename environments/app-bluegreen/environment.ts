@@ -8,11 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import type { EnvironmentModule, EnvironmentStartContext, StartedEnvironment } from '../../src/core/types.js';
-import type { DeployExtension } from '../../src/injectors/deploy.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import { LocalService } from '../../src/providers/local/local-service.js';
 import { recordDir } from '../../src/providers/local/run-registry.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
+import { DEPLOY, type DeployPipeline } from '../../src/stacks/deploy.js';
 import { haproxy, liveSlot, setTraffic } from './haproxy-runtime.mjs';
 import { SlotService } from './slot-service.js';
 import { type BlueGreenState, readState, type SlotName, writeState } from './state.js';
@@ -153,7 +153,7 @@ async function start(
     await proxy.start(ctx.signal);
     const info = await waitForSocket(socket, ctx.signal, o.readyTimeoutMs);
 
-    const deploy: DeployExtension = {
+    const deploy: DeployPipeline = {
       command: [process.execPath, join(ctx.dir, 'deploy.mjs'), '--state', statePath],
       cwd: ctx.dir,
       runId: ctx.runId,
@@ -175,8 +175,7 @@ async function start(
         writeState(statePath, s);
       },
     };
-    env.extensions.deploy = deploy;
-    env.extensions.statePath = statePath;
+    env.extensions.set(DEPLOY, deploy);
     Object.assign(env.info, {
       bringUpMs: Math.round(ctx.clock.now() - t0),
       haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { HarnessError } from '../../src/core/errors.js';
 import type { EmitEvent, LogFn } from '../../src/core/types.js';
 import { describeReleased } from '../../src/providers/local/held-resources.js';
-import type { PgNodePids, PostgresController } from './controller.js';
-import { Formation } from './formation.js';
+import type { PgKilled, PostgresController } from '../../src/stacks/postgres.js';
+import { Formation, killedPids, type PgNodePids } from './formation.js';
 import {
   assertRunning,
   crashPgNode,
@@ -110,16 +110,16 @@ export class PgAutoFailoverCluster extends Formation<PgNode> implements Postgres
     return this.node(node).proc?.signal(sig) ?? false;
   }
 
-  async killNode(node: string): Promise<PgNodePids> {
+  async killNode(node: string): Promise<PgKilled> {
     const n = this.node(node);
     const pids = this.pids(node);
     if (!n.proc?.running) throw new HarnessError('INJECTION_FAILED', `postgres-ha ${node} is not running`);
     const released = describeReleased(await crashPgNode(n));
     if (released) this.#cfg.log(`postgres-ha: ${node} crashed; released what it held: ${released}`);
-    return pids;
+    return killedPids(pids);
   }
 
-  async killPostmaster(node: string): Promise<number> {
+  async killPostmaster(node: string): Promise<PgKilled> {
     const { postmaster } = this.pids(node);
     if (postmaster === undefined) {
       throw new HarnessError(
@@ -128,7 +128,7 @@ export class PgAutoFailoverCluster extends Formation<PgNode> implements Postgres
       );
     }
     tryKill(postmaster, 'SIGKILL');
-    return postmaster;
+    return killedPids({ keeper: undefined, postmaster }, 'postmaster');
   }
 
   /** Start a stopped or killed node with `pg_autoctl run` and wait until it is ready. */

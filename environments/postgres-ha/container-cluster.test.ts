@@ -2,12 +2,12 @@
 // Skips (saying why) only where no Docker engine answers or the image was never built.
 import { describe, expect, it } from 'vitest';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { getPostgresController } from '../../src/stacks/postgres.js';
+import { queryOnce } from '../../src/stacks/postgres-client.js';
 import { engineForTests, runLeftovers } from '../../src/testing/containers.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import { PG_IMAGE } from './container-cluster.js';
-import type { PostgresController } from './controller.js';
 import postgresHa, { postgresHaOptions } from './environment.js';
-import { queryOnce } from './pg-util.js';
 import { testContext } from './test-context.js';
 
 const { docker, skip } = await engineForTests('postgres-ha containers test', [PG_IMAGE]);
@@ -20,7 +20,7 @@ describe.skipIf(skip !== undefined)('postgres-ha on the containers provider', ()
       await using runtime = await ContainerRuntime.open(ctx.runId);
       ctx.containers = runtime;
       await using env = await postgresHa.start(ctx, postgresHaOptions.parse({}));
-      const pg = env.extensions.postgres as PostgresController;
+      const pg = getPostgresController(env, 'test');
       expect(env.info).toMatchObject({
         provider: 'containers',
         image: PG_IMAGE,
@@ -40,8 +40,9 @@ describe.skipIf(skip !== undefined)('postgres-ha on the containers provider', ()
 
       const t0 = performance.now();
       const killed = await pg.killNode('node1');
-      expect(killed.container).toMatch(/^[0-9a-f]{12}$/);
-      expect(killed.postmaster).toBeGreaterThan(1);
+      expect(killed.details.container).toMatch(/^[0-9a-f]{12}$/);
+      expect(killed.details.postmasterPid).toBeGreaterThan(1);
+      expect(killed.what).toMatch(/^pids \d+\/\d+ in container [0-9a-f]{12}$/);
       expect(pg.running('node1')).toBe(false);
       await waitFor(
         'node2 writable',

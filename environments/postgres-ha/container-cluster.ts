@@ -12,8 +12,8 @@ import { HarnessError } from '../../src/core/errors.js';
 import type { EmitEvent, LogFn } from '../../src/core/types.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
-import type { PgNodePids, PostgresController } from './controller.js';
-import { Formation, type FormationNode } from './formation.js';
+import type { PgKilled, PostgresController } from '../../src/stacks/postgres.js';
+import { Formation, type FormationNode, killedPids, type PgNodePids } from './formation.js';
 import { logTail } from './pg-util.js';
 import { describeRejoin, fileSize, readFrom, rejoinFromLog } from './rejoin.js';
 import type { PgNodeControl } from './services.js';
@@ -142,7 +142,7 @@ export class PgContainerCluster extends Formation<CNode> implements PostgresCont
   }
 
   /** SIGKILL to the container's PID 1: keeper, postgres and every backend die at once. */
-  async killNode(node: string): Promise<PgNodePids> {
+  async killNode(node: string): Promise<PgKilled> {
     const n = this.node(node);
     if (!n.container.running)
       throw new HarnessError('INJECTION_FAILED', `postgres-ha ${node} is not running`);
@@ -151,11 +151,11 @@ export class PgContainerCluster extends Formation<CNode> implements PostgresCont
     this.#cfg.log(
       `postgres-ha: ${node} container ${pids.container ?? ''} killed (exit code ${exit.code}, signal ${exit.signal})`,
     );
-    return pids;
+    return killedPids(pids);
   }
 
   /** kill -9 of the postmaster named by postmaster.pid, inside the container; the keeper stays. */
-  async killPostmaster(node: string): Promise<number> {
+  async killPostmaster(node: string): Promise<PgKilled> {
     const n = this.node(node);
     const { postmaster } = n.container.running ? await this.#readPids(n) : n.pids;
     if (postmaster === undefined) {
@@ -172,7 +172,7 @@ export class PgContainerCluster extends Formation<CNode> implements PostgresCont
         `postgres-ha ${node}: kill -9 ${postmaster} in the container failed (exit ${r.exitCode}): ${r.output.trim()}`,
       );
     }
-    return postmaster;
+    return killedPids({ ...n.pids, postmaster }, 'postmaster');
   }
 
   /** `docker start` of a stopped or killed node (the entrypoint clears stale pidfiles), then ready. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import { getPostgresController } from '../../src/stacks/postgres.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
-import type { PostgresController } from './controller.js';
 import postgresHa, { postgresHaOptions } from './environment.js';
 import { checkBinaries } from './settings.js';
 import { testContext } from './test-context.js';
@@ -13,7 +13,7 @@ describe('postgres-ha environment', () => {
     let dataDir = '';
     {
       await using env = await postgresHa.start(ctx, postgresHaOptions.parse({}));
-      const pg = env.extensions.postgres as PostgresController;
+      const pg = getPostgresController(env, 'test');
       dataDir = env.services.get('node1')?.dataPaths.pgdata ?? '';
       expect(existsSync(dataDir)).toBe(true);
       expect(env.info.bringUpMs).toBeGreaterThan(0);

@@ -6,16 +6,18 @@
 
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
+import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type {
   EnvironmentModule,
   StartedEnvironment,
   StartedService,
   TargetSelector,
 } from '../../src/core/types.js';
-import { FAULT_PROXY_EXTENSION } from '../../src/proxy/index.js';
+import { FAULT_PROXY } from '../../src/proxy/index.js';
+import type { PostgresController } from '../../src/stacks/postgres.js';
+import { POSTGRES } from '../../src/stacks/postgres.js';
 import { PgAutoFailoverCluster } from './cluster.js';
 import { CONTAINER_PGDATA, PgContainerCluster } from './container-cluster.js';
-import type { PostgresController } from './controller.js';
 import { type NodeProxies, ProxiedController, startNodeProxies } from './proxy-routing.js';
 import { PgService, resolveService } from './services.js';
 import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS } from './settings.js';
@@ -138,12 +140,11 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
         monitorUri: cluster.monitorUri,
         replication: 'synchronous (pg_auto_failover default: ANY 1 standby; off while no standby is healthy)',
       },
-      extensions: {
-        postgres: controller,
-        ...(proxies ? { [FAULT_PROXY_EXTENSION]: proxies.routing } : {}),
-        // Same wait as postgres.waitHealthy, under the name other environments use.
-        waitHealthy: (signal?: AbortSignal) => cluster.waitHealthy(signal ?? AbortSignal.timeout(60_000)),
-      },
+      extensions: new Extensions(
+        provide(POSTGRES, controller),
+        provide(WAIT_HEALTHY, (signal) => cluster.waitHealthy(signal)),
+        ...(proxies ? [provide(FAULT_PROXY, proxies.routing)] : []),
+      ),
       async [Symbol.asyncDispose]() {
         await stop();
       },

@@ -4,9 +4,9 @@
 
 import type pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
-import type { PgConnection, PgEndpoint, PgNodeState } from './controller.js';
+import type { PgConnection, PgEndpoint, PgKilled, PgNodeState } from '../../src/stacks/postgres.js';
+import { isWritable, pollUntil, queryOnce } from '../../src/stacks/postgres-client.js';
 import { formationHealthy, MonitorClient, roleFromState, settled } from './monitor.js';
-import { isWritable, pollUntil, queryOnce } from './pg-util.js';
 import {
   DEFAULT_STARTUP_GRACE_MS,
   FAST_MONITOR_SETTINGS,
@@ -16,6 +16,28 @@ import {
 } from './settings.js';
 
 export const READY_TIMEOUT_MS = 60_000;
+
+/** Pids of a data node's processes, for kill details (in a container: pids inside its namespace). */
+export interface PgNodePids {
+  keeper: number | undefined;
+  postmaster: number | undefined;
+  /** The container the node runs in (containers provider). */
+  container?: string | undefined;
+}
+
+/** A kill's report entry: "pids <keeper>/<postmaster>[ in container <id>]" and the same as details. */
+export function killedPids(pids: PgNodePids, only?: 'postmaster'): PgKilled {
+  const keeper = only === 'postmaster' ? undefined : pids.keeper;
+  const inContainer = pids.container ? ` in container ${pids.container}` : '';
+  return {
+    what: `pids ${keeper ?? '-'}/${pids.postmaster}${inContainer}`,
+    details: {
+      ...(only === 'postmaster' ? {} : { keeperPid: pids.keeper }),
+      postmasterPid: pids.postmaster,
+      ...(pids.container ? { container: pids.container } : {}),
+    },
+  };
+}
 
 export interface FormationNode {
   name: string;

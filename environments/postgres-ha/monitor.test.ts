@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PgNodeState } from './controller.js';
+import type { PgNodeState } from '../../src/stacks/postgres.js';
 import { formationHealthy, roleFromState } from './monitor.js';
 
 const st = (name: string, reportedState: string, goalState = reportedState): PgNodeState => ({

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { HarnessError } from '../../src/core/errors.js';
 import { within } from '../../src/core/within.js';
-import type { PgEndpoint, PgNodeState } from './controller.js';
-import { abortable } from './pg-util.js';
+import type { PgEndpoint, PgNodeState } from '../../src/stacks/postgres.js';
+import { abortable } from '../../src/stacks/postgres-client.js';
 import { HOST, PG_USER } from './settings.js';
 
 const PRIMARY_STATES = new Set(['single', 'wait_primary', 'primary']);

@@ -10,7 +10,13 @@ import {
   startFaultProxy,
   staticRouting,
 } from '../../src/proxy/index.js';
-import type { PgConnection, PgEndpoint, PgNodePids, PgNodeState, PostgresController } from './controller.js';
+import type {
+  PgConnection,
+  PgEndpoint,
+  PgKilled,
+  PgNodeState,
+  PostgresController,
+} from '../../src/stacks/postgres.js';
 import { HOST } from './settings.js';
 
 export interface NodeProxies extends AsyncDisposable {
@@ -98,15 +104,11 @@ export class ProxiedController implements PostgresController {
     return this.#inner.states(signal);
   }
 
-  pids(node: string): PgNodePids {
-    return this.#inner.pids(node);
-  }
-
-  killNode(node: string): Promise<PgNodePids> {
+  killNode(node: string): Promise<PgKilled> {
     return this.#inner.killNode(node);
   }
 
-  killPostmaster(node: string): Promise<number> {
+  killPostmaster(node: string): Promise<PgKilled> {
     return this.#inner.killPostmaster(node);
   }
 

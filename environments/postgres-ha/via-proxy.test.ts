@@ -5,10 +5,10 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { networkLatency } from '../../src/injectors/network-latency.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
-import type { FaultProxyRouting } from '../../src/proxy/index.js';
-import type { PostgresController } from './controller.js';
+import { FAULT_PROXY } from '../../src/proxy/index.js';
+import { getPostgresController } from '../../src/stacks/postgres.js';
+import { clientConfig, queryOnce } from '../../src/stacks/postgres-client.js';
 import postgresHa, { postgresHaOptions } from './environment.js';
-import { clientConfig, queryOnce } from './pg-util.js';
 import { testContext } from './test-context.js';
 
 /** Median time of `n` sequential INSERTs (each a synchronously replicated commit) on one connection. */
@@ -41,8 +41,8 @@ describe('postgres-ha with viaProxy', () => {
     let apiUrl = '';
     {
       await using env = await postgresHa.start(ctx, postgresHaOptions.parse({ viaProxy: true }));
-      const ctrl = env.extensions.postgres as PostgresController;
-      const routing = env.extensions.faultProxy as FaultProxyRouting;
+      const ctrl = getPostgresController(env, 'test');
+      const routing = env.extensions.get(FAULT_PROXY)!;
       apiUrl = routing.apiUrl;
       expect(routing.proxiesFor('node1')).toEqual(['node1']);
       expect(routing.proxiesFor('node2')).toEqual(['node2']);

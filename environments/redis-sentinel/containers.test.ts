@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { computeRto } from '../../src/core/metrics/rto.js';
 import { networkPartition } from '../../src/injectors/network-partition.js';
 import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
-import { redisSentinelExtension, redisWrite } from '../../src/probes/redis-write.js';
+import { redisWrite } from '../../src/probes/redis-write.js';
 import { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import type { LocalService } from '../../src/providers/local/local-service.js';
+import { redisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../src/testing/containers.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import redisSentinel, { redisSentinelOptions } from './environment.js';
@@ -53,7 +54,7 @@ describe.skipIf(skip !== undefined)('redis-sentinel environment on the container
         'redis-3',
       ]);
       const run = ctx.runContext(env);
-      const ext = redisSentinelExtension(run);
+      const ext = redisSentinelTopology(run.env);
       expect(Object.keys(ext?.natMap ?? {})).toHaveLength(6);
 
       // 1. Kill the master under a Sentinel client that reaches the nodes only through the natMap.

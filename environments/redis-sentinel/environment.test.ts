@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
-import { redisSentinelExtension } from '../../src/probes/redis-write.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import { FAULT_PROXY } from '../../src/proxy/index.js';
+import { redisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
 import redisSentinel, { redisSentinelOptions } from './environment.js';
 import { askRole } from './redis-control.js';
@@ -48,7 +49,7 @@ describe('redis-sentinel environment', () => {
       // sentinels fail over a second time, to the other replica or to the rejoined redis-1: what
       // must hold is one primary that all agree on, and redis-1 as a replica unless a second
       // switch-master was recorded (then the timeline is printed).
-      const ext = redisSentinelExtension(run);
+      const ext = redisSentinelTopology(run.env);
       const masterNow = await ext?.electedMaster(AbortSignal.timeout(5000));
       const switches = ctx.events.filter((e) => e.type === 'redis-switch-master');
       const timeline = ctx.events
@@ -72,7 +73,7 @@ describe('redis-sentinel environment', () => {
     using ctx = testContext();
     {
       await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({ viaProxy: false }));
-      expect(env.extensions.faultProxy).toBeUndefined();
+      expect(env.extensions.get(FAULT_PROXY)).toBeUndefined();
       const r1 = env.services.get('redis-1');
       expect(r1?.endpoints.redis).toEqual(r1?.endpoints.direct);
       expect(await r1?.role()).toBe('primary');

@@ -15,20 +15,21 @@ import { promisify } from 'node:util';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
+import { WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type {
   Endpoint,
   EnvironmentModule,
   EnvironmentStartContext,
   StartedEnvironment,
 } from '../../src/core/types.js';
-import type { RedisSentinelExtension } from '../../src/probes/redis-write.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
-import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
+import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
+import { REDIS_SENTINEL, type RedisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
 import { dataNodeConf, HOST, MASTER_NAME, sentinelConf } from './redis-config.js';
 import { RedisDataNode, RedisService, type RedisServiceExtras } from './redis-service.js';
 import { watchSentinelEvents } from './sentinel-events.js';
@@ -148,7 +149,7 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           });
           routes[n.name] = [n.name];
         }
-        env.extensions[FAULT_PROXY_EXTENSION] = staticRouting(proxy.apiUrl, routes);
+        env.extensions.set(FAULT_PROXY, staticRouting(proxy.apiUrl, routes));
       } else if (o.viaProxy) {
         ctx.log(
           'redis-sentinel in containers: no fault proxy between the nodes; network-partition drops packets in the target container (other network faults need the fault proxy)',
@@ -293,7 +294,7 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
             }
           : {}),
       });
-      const ext: RedisSentinelExtension = {
+      const ext: RedisSentinelTopology = {
         masterName: MASTER_NAME,
         sentinels: sentinels.map((n) => ({ host: HOST, port: n.clientPort })),
         ...(natMap ? { natMap } : {}),
@@ -302,9 +303,8 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           await topology.waitHealthy({ signal: s, timeoutMs: timeoutMs ?? o.readyTimeoutMs });
         },
       };
-      env.extensions.redisSentinel = ext;
-      // Generic hook: a runner may call this after a fault is disposed, before the next iteration.
-      env.extensions.waitHealthy = ext.waitHealthy;
+      env.extensions.set(REDIS_SENTINEL, ext);
+      env.extensions.set(WAIT_HEALTHY, ext.waitHealthy);
       ctx.emit('environment-ready', `redis-sentinel up in ${Math.round(bringUpMs)} ms`, { bringUpMs });
       return env;
     } catch (err) {

@@ -5,9 +5,9 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
 import { s3ClientFor } from '../../src/actions/s3-client.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { SQLITE_S3 } from '../../src/stacks/sqlite-s3.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../src/testing/containers.js';
 import { testContext } from '../../src/testing/test-context.js';
 import { waitFor } from '../../src/testing/wait.js';
@@ -43,7 +43,7 @@ describe.skipIf(skip !== undefined)('sqlite-s3 on the containers provider', () =
       expect(db.startsWith(ctx.workDir)).toBe(true);
       expect(statSync(db).uid).toBe(process.getuid?.());
 
-      const ext = env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension;
+      const ext = env.extensions.get(SQLITE_S3)!;
       expect(ext.s3.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const s3 = s3ClientFor(ext.s3);
       try {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
 import { s3ClientFor } from '../../src/actions/s3-client.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
+import { SQLITE_S3 } from '../../src/stacks/sqlite-s3.js';
 import { postTrade, startTestStack } from './test-context.js';
 
 describe('sqlite-s3 environment', () => {
@@ -28,7 +28,7 @@ describe('sqlite-s3 environment', () => {
       expect(markedProcesses(runId).length).toBeGreaterThan(0);
 
       await sleep(700);
-      const ext = stack.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension;
+      const ext = stack.env.extensions.get(SQLITE_S3)!;
       const s3 = s3ClientFor(ext.s3);
       const list = await s3.send(new ListObjectsV2Command({ Bucket: ext.s3.bucket, Prefix: ext.s3.prefix }));
       s3.destroy();

@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { SQLITE_S3_EXTENSION, type SqliteS3Extension } from '../../src/actions/restore-from-s3.js';
 import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 import { HarnessError } from '../../src/core/errors.js';
+import { Extensions, provide } from '../../src/core/extensions.js';
 import type {
   EnvironmentModule,
   EnvironmentStartContext,
@@ -18,6 +18,7 @@ import type { ContainerRuntime } from '../../src/providers/containers/runtime.js
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
 import type { ServiceRunner } from '../../src/providers/service-runner.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
+import { SQLITE_S3, type SqliteS3Backups } from '../../src/stacks/sqlite-s3.js';
 import {
   containerVersions,
   NODE_IMAGE,
@@ -193,7 +194,7 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
           }
         : {};
 
-    const extension: SqliteS3Extension = {
+    const extension: SqliteS3Backups = {
       service: SERVICE,
       s3: loc,
       backupIntervalMs: options.backupIntervalMs,
@@ -211,7 +212,7 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
         ...options,
         ...containerInfo,
       },
-      extensions: { [SQLITE_S3_EXTENSION]: extension },
+      extensions: new Extensions(provide(SQLITE_S3, extension)),
       async resolve(target: TargetSelector): Promise<StartedService> {
         if (target.service !== undefined) {
           const svc = services.get(target.service);

@@ -7,12 +7,8 @@ import { postTrade, startTestStack, type TestStack } from '../../environments/sq
 import { HarnessError } from '../core/errors.js';
 import { corruptFile, fileCorruptParams } from '../injectors/file-corrupt.js';
 import { checkSqliteFile } from '../probes/sqlite-integrity.js';
-import {
-  restoreFromS3,
-  restoreFromS3Params,
-  SQLITE_S3_EXTENSION,
-  type SqliteS3Extension,
-} from './restore-from-s3.js';
+import { SQLITE_S3 } from '../stacks/sqlite-s3.js';
+import { restoreFromS3, restoreFromS3Params } from './restore-from-s3.js';
 import { s3ClientFor } from './s3-client.js';
 
 async function fill(stack: TestStack, n: number): Promise<void> {
@@ -33,7 +29,7 @@ describe('restore-from-s3', () => {
     await sleep(600);
     const store = stack.env.services.get('trade-store')!;
     const file = store.dataPaths.db!;
-    const ext = stack.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension;
+    const ext = stack.env.extensions.get(SQLITE_S3)!;
     // A damaged backup that sorts newer than every real one.
     const s3 = s3ClientFor(ext.s3);
     const junk = Buffer.alloc(64 * 1024, 0xab);
@@ -83,7 +79,7 @@ describe('restore-from-s3', () => {
 
   it('fails clearly when every backup is damaged', async () => {
     await using stack = await startTestStack({ backupIntervalMs: 0 });
-    const ext = stack.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension;
+    const ext = stack.env.extensions.get(SQLITE_S3)!;
     const s3 = s3ClientFor(ext.s3);
     for (let i = 0; i < 2; i++) {
       const key = backupKey(ext.s3.prefix, new Date(Date.now() + i), i);

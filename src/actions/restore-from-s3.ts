@@ -7,15 +7,8 @@ import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Incident, RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
 import { checkSqliteFile } from '../probes/sqlite-integrity.js';
+import { SQLITE_S3 } from '../stacks/sqlite-s3.js';
 import { type S3Location, s3ClientFor } from './s3-client.js';
-
-/** What an environment offers this action under `extensions[SQLITE_S3_EXTENSION]`. */
-export interface SqliteS3Extension {
-  service: string;
-  s3: S3Location;
-  backupIntervalMs: number;
-}
-export const SQLITE_S3_EXTENSION = 'sqliteS3';
 
 export const restoreFromS3Params = z
   .object({
@@ -108,13 +101,11 @@ function restorePointFor(
 export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
   params: restoreFromS3Params,
   async run(ctx: RunContext, params: RestoreFromS3Params, incident: Incident): Promise<RecoveryResult> {
-    const ext = ctx.env.extensions[SQLITE_S3_EXTENSION] as SqliteS3Extension | undefined;
-    if (!ext) {
-      throw new HarnessError(
-        'RECOVERY_FAILED',
-        `restore-from-s3: environment ${ctx.env.name} offers no S3 backups`,
-      );
-    }
+    const ext = ctx.env.extensions.require(SQLITE_S3, {
+      env: ctx.env.name,
+      who: 'restore-from-s3',
+      code: 'RECOVERY_FAILED',
+    });
     const service = await ctx.env.resolve({ service: params.service ?? ext.service }, ctx.signal);
     const file = service.dataPaths[params.path];
     if (file === undefined) {

@@ -14,6 +14,7 @@ import { createClock } from './clock.js';
 import { errorMessage, HarnessError, toHarnessError } from './errors.js';
 import { DEFINITIONS, evaluateTargets, runVerdict } from './evaluate.js';
 import { exitCodeOf, judgeExpectation } from './expectation.js';
+import { WAIT_HEALTHY } from './extensions.js';
 import { incidentFrom } from './incident.js';
 import { type IterationProbes, measureIteration } from './measure-iteration.js';
 import { computeMttr, computeRto } from './metrics.js';
@@ -184,15 +185,12 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
       });
       iterations.push(result);
       if (result.error) break;
-      const waitHealthy = env.extensions.waitHealthy;
-      if (i < iterationsPlan.length - 1 && typeof waitHealthy === 'function') {
+      const waitHealthy = env.extensions.get(WAIT_HEALTHY);
+      if (i < iterationsPlan.length - 1 && waitHealthy) {
         // The next iteration must start from a whole stack (the killed node rejoined), not mid-repair.
         setPhase('heal', 'waiting until the environment reports itself healthy again');
         const t = clock.now();
-        await (waitHealthy as (s: AbortSignal, timeoutMs?: number) => Promise<unknown>)(
-          AbortSignal.any([signal, AbortSignal.timeout(120_000)]),
-          120_000,
-        );
+        await waitHealthy(AbortSignal.any([signal, AbortSignal.timeout(120_000)]), 120_000);
         emit('healthy', `environment healthy again after ${Math.round(clock.now() - t)} ms`);
       }
       if (i < iterationsPlan.length - 1 && sc.spec.settle > 0) {

@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import type { ContainerRuntime } from '../providers/containers/runtime.js';
+import type { Extensions } from './extensions.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
 export interface Clock {
@@ -96,11 +97,12 @@ export interface StartedEnvironment extends AsyncDisposable {
   /** Facts measured while bringing the environment up, e.g. { bringUpMs }. */
   readonly info: Record<string, unknown>;
   /**
-   * Environment-specific handles (e.g. a database cluster controller) for probes and injectors.
-   * Conventions the runner and generic injectors use: `waitHealthy(signal, timeoutMs?)` (awaited
-   * between iterations), `faultProxy` (see src/proxy/routing.ts).
+   * What this kind of stack offers beyond services, by typed key (src/core/extensions.ts): a
+   * database controller (src/stacks/postgres.ts), a Sentinel topology, S3 backups, a deploy
+   * pipeline; and the conventions the runner and generic injectors use: WAIT_HEALTHY (awaited
+   * between iterations), FAULT_PROXY (src/proxy/routing.ts).
    */
-  readonly extensions: Record<string, unknown>;
+  readonly extensions: Extensions;
 }
 
 /** What every injector, probe and action gets. */

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { haproxyProcesses, startBlueGreen, sweep } from '../../environments/app-bluegreen/test-support.js';
 import { httpLoad, httpLoadParams } from '../probes/http-load.js';
-import { type DeployExtension, deploy, deployParams, type RecordedStep } from './deploy.js';
+import { DEPLOY } from '../stacks/deploy.js';
+import { deploy, deployParams, type RecordedStep } from './deploy.js';
 
 const FAST = ['--health-timeout-ms', '2000', '--watch-ms', '2000'];
 const load = { name: 'api', intervalMs: 20, timeoutMs: 1000, target: { service: 'proxy' } };
@@ -68,7 +69,7 @@ describe('deploy injector under HTTP load (app-bluegreen)', () => {
   it('with rollback disabled, disposal moves traffic back to the previous version', async () => {
     const stack = await startBlueGreen();
     try {
-      const ext = stack.env.extensions.deploy as DeployExtension;
+      const ext = stack.env.extensions.get(DEPLOY)!;
       const fault = await deploy.inject(
         stack.ctx,
         deployParams.parse({ version: 'slow', extraArgs: [...FAST, '--no-rollback'] }),

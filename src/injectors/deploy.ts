@@ -1,5 +1,5 @@
 // Fault kind `deploy`: run a deploy pipeline (the system under test) that ships a given version,
-// and record what it did. The environment provides the pipeline through `env.extensions.deploy`.
+// and record what it did. The environment provides the pipeline under the DEPLOY extension.
 // inject() returns once the pipeline has started (its first STEP line), so t_inject is the start of
 // the deploy; `ended` resolves when the pipeline exits.
 import { join } from 'node:path';
@@ -8,23 +8,8 @@ import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, RecoveryStep, RunContext, StartedEnvironment } from '../core/types.js';
 import { ManagedProcess } from '../providers/local/managed-process.js';
+import { DEPLOY, type DeployPipeline } from '../stacks/deploy.js';
 import { type DeployLine, LogFollower, parseDeployLine } from './deploy-output.js';
-
-export const DEPLOY_EXTENSION = 'deploy';
-
-/** What an environment publishes as `env.extensions.deploy`. */
-export interface DeployExtension {
-  /** argv of the pipeline; the injector appends `--version <v>` and `extraArgs`. */
-  command: readonly string[];
-  cwd?: string;
-  /** ProcessSpec.runId, so the leak sweep finds the pipeline and whatever it starts. */
-  runId: string;
-  logDir: string;
-  /** Which slot takes traffic now, and its version. */
-  liveVersion(signal?: AbortSignal): Promise<{ slot: string; version: string | null }>;
-  /** Send traffic back to `slot` and stop the other one: undoes a failed deploy left live. */
-  restore(slot: string, signal?: AbortSignal): Promise<void>;
-}
 
 export const deployParams = z.object({
   version: z.string().min(1),
@@ -48,20 +33,8 @@ export interface RecordedStep {
   detail: string;
 }
 
-function deployExtension(env: StartedEnvironment): DeployExtension {
-  const ext = env.extensions[DEPLOY_EXTENSION] as Partial<DeployExtension> | undefined;
-  if (
-    !ext ||
-    !Array.isArray(ext.command) ||
-    typeof ext.runId !== 'string' ||
-    typeof ext.restore !== 'function'
-  ) {
-    throw new HarnessError(
-      'INJECTION_FAILED',
-      `environment "${env.name}" has no deploy pipeline (expected extensions.${DEPLOY_EXTENSION} = { command, runId, logDir, liveVersion, restore })`,
-    );
-  }
-  return ext as DeployExtension;
+function deployPipeline(env: StartedEnvironment): DeployPipeline {
+  return env.extensions.require(DEPLOY, { env: env.name, who: 'deploy', code: 'INJECTION_FAILED' });
 }
 
 /**
@@ -84,7 +57,7 @@ const span = (a: number | null, b: number | null) => (a === null || b === null ?
 
 async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFault> {
   const { clock, signal } = ctx;
-  const ext = deployExtension(ctx.env);
+  const ext = deployPipeline(ctx.env);
   const argv = [...(params.command ?? ext.command), '--version', params.version, ...params.extraArgs];
   const before = await ext.liveVersion(signal);
   const logFile = join(ext.logDir, `deploy-${params.version}-${Date.now()}.log`);

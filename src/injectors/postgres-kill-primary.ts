@@ -3,9 +3,9 @@
 // restarts it in place, or the monitor fails over when the keeper reported it down first.
 // Dispose brings a killed node back as a standby so `repeat: N` starts from a healthy formation.
 import { z } from 'zod';
-import { getPostgresController } from '../../environments/postgres-ha/controller.js';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector } from '../core/types.js';
+import { getPostgresController } from '../stacks/postgres.js';
 
 export const postgresKillPrimaryParams = z.strictObject({
   mode: z.enum(['node', 'postmaster']).default('node'),
@@ -24,7 +24,7 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
       ? 'SIGKILL the PostgreSQL primary node (keeper + postgres)'
       : 'SIGKILL the PostgreSQL primary postmaster (keeper stays)',
   async inject(ctx, p, target): Promise<InjectedFault> {
-    const ctrl = getPostgresController(ctx.env);
+    const ctrl = getPostgresController(ctx.env, 'postgres-kill-primary');
     const node =
       target.service !== undefined || target.role !== undefined
         ? (await ctx.env.resolve(target, ctx.signal)).name
@@ -32,20 +32,10 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
     if (!ctrl.nodes.includes(node)) {
       throw new HarnessError('INJECTION_FAILED', `postgres-kill-primary: ${node} is not a data node`);
     }
-    const details: Record<string, unknown> = { node, mode: p.mode };
-    if (p.mode === 'node') {
-      const pids = await ctrl.killNode(node);
-      Object.assign(details, {
-        keeperPid: pids.keeper,
-        postmasterPid: pids.postmaster,
-        ...(pids.container ? { container: pids.container } : {}),
-      });
-    } else {
-      details.postmasterPid = await ctrl.killPostmaster(node);
-    }
+    const killed = p.mode === 'node' ? await ctrl.killNode(node) : await ctrl.killPostmaster(node);
+    const details: Record<string, unknown> = { node, mode: p.mode, ...killed.details };
     const what = p.mode === 'node' ? 'node (keeper + postgres)' : 'postmaster';
-    const inContainer = details.container ? ` in container ${String(details.container)}` : '';
-    const description = `SIGKILL to primary ${node} ${what} (pids ${details.keeperPid ?? '-'}/${details.postmasterPid}${inContainer})`;
+    const description = `SIGKILL to primary ${node} ${what} (${killed.what})`;
     ctx.emit('postgres-primary-killed', description, details);
     return {
       description,

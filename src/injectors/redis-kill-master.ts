@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector } from '../core/types.js';
-import { redisSentinelExtension } from '../probes/redis-write.js';
+import { redisSentinelTopology } from '../stacks/redis-sentinel.js';
 
 export const redisKillMasterParams = z.strictObject({
   signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).default('SIGKILL'),
@@ -39,7 +39,7 @@ export const redisKillMaster: Injector<RedisKillMasterParams> = {
         // Interrupted run: teardown stops everything; restarting now would only slow it down.
         if (!p.restart || ctx.signal.aborted || svc.running()) return;
         const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(p.rejoinTimeoutMs)]);
-        const ext = redisSentinelExtension(ctx);
+        const ext = redisSentinelTopology(ctx.env);
         const t0 = ctx.clock.now();
         try {
           if (ext) {

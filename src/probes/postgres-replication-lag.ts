@@ -1,9 +1,9 @@
 // Samples pg_stat_replication on the primary: how far the slowest standby is behind, in bytes
 // of WAL and in seconds of replay. Each sample is one op, so an unreachable primary shows up.
 import { z } from 'zod';
-import { getPostgresController } from '../../environments/postgres-ha/controller.js';
-import { queryOnce } from '../../environments/postgres-ha/pg-util.js';
 import type { Probe, RunningProbe } from '../core/types.js';
+import { getPostgresController } from '../stacks/postgres.js';
+import { queryOnce } from '../stacks/postgres-client.js';
 import { runOpenLoop } from './running-open-loop.js';
 
 export const postgresReplicationLagParams = z.strictObject({});
@@ -27,7 +27,7 @@ export const postgresReplicationLag: Probe<PostgresReplicationLagParams> = {
   params: postgresReplicationLagParams,
   series: ['lagBytes', 'lagSeconds'],
   async start(ctx, _p, common): Promise<RunningProbe> {
-    const ctrl = getPostgresController(ctx.env);
+    const ctrl = getPostgresController(ctx.env, 'postgres-replication-lag');
     const lagBytes: Sample[] = [];
     const lagSeconds: Sample[] = [];
     let noStandby = 0;

@@ -2,13 +2,13 @@
 // back the primary, and the RPO checker finds exactly the acknowledged rows deleted behind its back.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresController } from '../../environments/postgres-ha/controller.js';
 import postgresHa, { postgresHaOptions } from '../../environments/postgres-ha/environment.js';
-import { queryOnce } from '../../environments/postgres-ha/pg-util.js';
 import { type TestContext, testContext } from '../../environments/postgres-ha/test-context.js';
 import { computeRpo, computeRto } from '../core/metrics.js';
 import type { OpRecord, RunContext, RunningProbe, StartedEnvironment } from '../core/types.js';
 import { postgresKillPrimary } from '../injectors/postgres-kill-primary.js';
+import { getPostgresController, type PostgresController } from '../stacks/postgres.js';
+import { queryOnce } from '../stacks/postgres-client.js';
 import { postgresReplicationLag } from './postgres-replication-lag.js';
 import { postgresWrite } from './postgres-write.js';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   ctx = testContext();
   env = await postgresHa.start(ctx, postgresHaOptions.parse({}));
   run = ctx.runContext(env);
-  pg = env.extensions.postgres as PostgresController;
+  pg = getPostgresController(env, 'test');
 });
 
 afterAll(async () => {

@@ -2,15 +2,11 @@
 // way a libpq client with target_session_attrs=read-write would (node-postgres has no multi-host URIs).
 import pg from 'pg';
 import { z } from 'zod';
-import {
-  getPostgresController,
-  type PgEndpoint,
-  type PostgresController,
-} from '../../environments/postgres-ha/controller.js';
-import { abortable, pollUntil, queryOnce } from '../../environments/postgres-ha/pg-util.js';
 import { HarnessError } from '../core/errors.js';
 import type { Probe, RunningProbe, VerifyResult } from '../core/types.js';
 import { within } from '../core/within.js';
+import { getPostgresController, type PgEndpoint, type PostgresController } from '../stacks/postgres.js';
+import { abortable, pollUntil, queryOnce } from '../stacks/postgres-client.js';
 import { runOpenLoop } from './running-open-loop.js';
 
 export const postgresWriteParams = z.strictObject({
@@ -130,7 +126,7 @@ export const postgresWrite: Probe<PostgresWriteParams> = {
   params: postgresWriteParams,
   readsWritesBack: true,
   async start(ctx, p, common): Promise<RunningProbe> {
-    const ctrl = getPostgresController(ctx.env);
+    const ctrl = getPostgresController(ctx.env, 'postgres-write');
     const table = p.table;
     const setup = AbortSignal.any([ctx.signal, AbortSignal.timeout(30_000)]);
     await pollUntil(

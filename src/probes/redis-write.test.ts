@@ -6,8 +6,9 @@ import { computeRto } from '../core/metrics.js';
 import type { RunContext, RunningProbe } from '../core/types.js';
 import { networkPartition } from '../injectors/network-partition.js';
 import { markedProcesses } from '../providers/local/run-registry.js';
+import { REDIS_SENTINEL } from '../stacks/redis-sentinel.js';
 import { waitFor } from '../testing/wait.js';
-import { type RedisSentinelExtension, redisWrite } from './redis-write.js';
+import { redisWrite } from './redis-write.js';
 
 async function startProbe(run: RunContext, name: string, params: Record<string, unknown>, service?: string) {
   return redisWrite.start(run, redisWrite.params.parse(params), {
@@ -34,7 +35,7 @@ async function splitBrain(options: Record<string, unknown>) {
   const env = await redisSentinel.start(ctx, redisSentinelOptions.parse(options));
   try {
     const run = ctx.runContext(env);
-    const ext = env.extensions.redisSentinel as RedisSentinelExtension;
+    const ext = env.extensions.get(REDIS_SENTINEL)!;
     await using ha = await startProbe(run, 'ha', { client: 'sentinel' });
     await using direct = await startProbe(run, 'direct', { client: 'direct', endpoint: 'direct' }, 'redis-1');
     await sleep(800);

@@ -6,29 +6,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Endpoint, Probe, RunContext, RunningProbe, StartedService } from '../core/types.js';
+import { type RedisSentinelTopology, redisSentinelTopology } from '../stacks/redis-sentinel.js';
 import { errorText, OpenLoop } from './open-loop.js';
 import { resolveEndpoint } from './running-open-loop.js';
-
-/** What an environment with Sentinel publishes as `extensions.redisSentinel`. */
-export interface RedisSentinelExtension {
-  masterName: string;
-  /** Client-facing sentinel addresses (through the fault proxy when the environment uses one). */
-  sentinels: Endpoint[];
-  /**
-   * "host:port" as the sentinels report a node (its alias in a container network) → where a client
-   * of the harness reaches it (a published 127.0.0.1 port); absent when they report reachable addresses.
-   */
-  natMap?: Readonly<Record<string, Endpoint>>;
-  /** Name of the data service a majority of sentinels calls master now. */
-  electedMaster(signal?: AbortSignal): Promise<string | undefined>;
-  /** Resolves when one master, every running replica attached and every sentinel agreeing. */
-  waitHealthy(signal?: AbortSignal, timeoutMs?: number): Promise<void>;
-}
-
-export function redisSentinelExtension(ctx: RunContext): RedisSentinelExtension | undefined {
-  const ext = ctx.env.extensions.redisSentinel as RedisSentinelExtension | undefined;
-  return ext && typeof ext.electedMaster === 'function' ? ext : undefined;
-}
 
 export const redisWriteParams = z.strictObject({
   /** sentinel: ask the sentinels for the master and follow failovers; direct: one node, always. */
@@ -72,7 +52,7 @@ async function waitConnected(
 }
 
 async function masterEndpoint(ctx: RunContext, fallback: Endpoint, signal: AbortSignal): Promise<Endpoint> {
-  if (!redisSentinelExtension(ctx)) return fallback;
+  if (!redisSentinelTopology(ctx.env)) return fallback;
   const svc: StartedService = await ctx.env.resolve({ role: 'primary' }, signal);
   const ep = svc.endpoints.direct ?? svc.endpoints.redis;
   if (!ep) throw new HarnessError('VERIFY_FAILED', `redis-write: service ${svc.name} has no redis endpoint`);
@@ -130,7 +110,7 @@ function lastErrors(log: readonly { event: string; detail?: string }[]): string 
 const SWITCH_DEDUP_MS = 30_000;
 
 function followFailovers(
-  ext: RedisSentinelExtension,
+  ext: RedisSentinelTopology,
   retryMs: number,
   reconnect: (why: string) => void,
 ): Redis[] {
@@ -163,7 +143,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
   params: redisWriteParams,
   readsWritesBack: true,
   async start(ctx, p, common): Promise<RunningProbe> {
-    const ext = redisSentinelExtension(ctx);
+    const ext = redisSentinelTopology(ctx.env);
     const base: RedisOptions = {
       lazyConnect: true,
       connectTimeout: Math.min(common.timeoutMs, 1000),
@@ -180,7 +160,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
       if (!ext) {
         throw new HarnessError(
           'INVALID_INPUT',
-          `redis-write: environment "${ctx.env.name}" has no Sentinel (extensions.redisSentinel); use client: direct`,
+          `redis-write: environment "${ctx.env.name}" offers no Redis Sentinel topology; use client: direct`,
         );
       }
       redis = new Redis({

@@ -2,7 +2,7 @@ export { isLoopbackHost, parseLoopbackAddress } from './address.js';
 export { FAULT_PROXY_VERSION } from './api.js';
 export { type FaultProxyOptions, type StartedFaultProxy, startFaultProxy } from './fault-proxy.js';
 export {
-  FAULT_PROXY_EXTENSION,
+  FAULT_PROXY,
   type FaultProxyRouting,
   faultProxyRouting,
   staticRouting,

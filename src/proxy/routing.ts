@@ -1,6 +1,6 @@
 // How injectors find the fault proxy that carries a service's traffic. An environment that routes
-// a service through the proxy publishes this object as `env.extensions.faultProxy`.
-import { HarnessError } from '../core/errors.js';
+// a service through the proxy provides this object under FAULT_PROXY.
+import { extensionKey } from '../core/extensions.js';
 import type { StartedEnvironment } from '../core/types.js';
 
 export interface FaultProxyRouting {
@@ -10,26 +10,14 @@ export interface FaultProxyRouting {
   proxiesFor(serviceName: string): string[];
 }
 
-export const FAULT_PROXY_EXTENSION = 'faultProxy';
-
-function isRouting(v: unknown): v is FaultProxyRouting {
-  const r = v as Partial<FaultProxyRouting> | undefined;
-  return (
-    typeof r === 'object' && r !== null && typeof r.apiUrl === 'string' && typeof r.proxiesFor === 'function'
-  );
-}
+export const FAULT_PROXY = extensionKey<FaultProxyRouting>(
+  'faultProxy',
+  'fault proxy in front of its services',
+);
 
 /** The routing an environment published, or an INJECTION_FAILED error saying what is missing. */
 export function faultProxyRouting(env: StartedEnvironment, kind: string): FaultProxyRouting {
-  const r = env.extensions[FAULT_PROXY_EXTENSION];
-  if (!isRouting(r)) {
-    throw new HarnessError(
-      'INJECTION_FAILED',
-      `${kind}: environment "${env.name}" does not route traffic through a fault proxy ` +
-        `(expected extensions.${FAULT_PROXY_EXTENSION} = { apiUrl, proxiesFor(service) })`,
-    );
-  }
-  return r;
+  return env.extensions.require(FAULT_PROXY, { env: env.name, who: kind, code: 'INJECTION_FAILED' });
 }
 
 /** Routing from a fixed service → proxy names map, for environments that set proxies up once. */

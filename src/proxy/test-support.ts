@@ -4,9 +4,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterEach, expect } from 'vitest';
+import { Extensions, provide } from '../core/extensions.js';
 import type { RunContext, StartedEnvironment, StartedService } from '../core/types.js';
 import { type StartedFaultProxy, startFaultProxy } from './fault-proxy.js';
-import { FAULT_PROXY_EXTENSION, type FaultProxyRouting, staticRouting } from './routing.js';
+import { FAULT_PROXY, type FaultProxyRouting, staticRouting } from './routing.js';
 
 export interface EchoServer extends AsyncDisposable {
   readonly port: number;
@@ -153,7 +154,7 @@ export function fakeRunContext(routing: FaultProxyRouting | undefined, serviceNa
     workDir: '/tmp',
     services,
     info: {},
-    extensions: routing ? { [FAULT_PROXY_EXTENSION]: routing } : {},
+    extensions: routing ? new Extensions(provide(FAULT_PROXY, routing)) : new Extensions(),
     async resolve(target) {
       const svc = target.service === undefined ? undefined : services.get(target.service);
       if (!svc) throw new Error(`no service ${JSON.stringify(target)}`);

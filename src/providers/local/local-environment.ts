@@ -1,5 +1,6 @@
 import 'disposablestack/auto';
 import { HarnessError } from '../../core/errors.js';
+import { Extensions } from '../../core/extensions.js';
 import type { StartedEnvironment, StartedService, TargetSelector } from '../../core/types.js';
 
 /**
@@ -11,7 +12,7 @@ export class LocalEnvironment implements StartedEnvironment {
   readonly runDir: string;
   readonly workDir: string;
   readonly info: Record<string, unknown> = {};
-  readonly extensions: Record<string, unknown> = {};
+  readonly extensions = new Extensions();
   readonly #services = new Map<string, StartedService>();
   readonly #cleanup = new AsyncDisposableStack();
 
