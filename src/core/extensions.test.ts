@@ -28,7 +28,9 @@ describe('Extensions', () => {
     }
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as HarnessError).code).toBe('INVALID_INPUT');
-    expect((err as Error).message).toBe('clock-probe: environment "http-service" offers no clock to read; use x');
+    expect((err as Error).message).toBe(
+      'clock-probe: environment "http-service" offers no clock to read; use x',
+    );
   });
 
   it('lets a later set replace an earlier value', () => {

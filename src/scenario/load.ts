@@ -347,7 +347,27 @@ export function loadTargetsFile(file: string): ResolvedTarget[] {
 }
 
 export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
-  return parseWith(environmentFile, readYaml(file), file);
+  const spec = parseWith(environmentFile, readYaml(file), file);
+  // A build context is a path relative to this file: check it here, not when a run gets to it.
+  const issues: ValidationIssue[] = [];
+  for (const [name, s] of Object.entries(spec.services)) {
+    if (!s.build) continue;
+    const context = resolve(dirname(file), s.build.context);
+    const isDir = existsSync(context) && statSync(context).isDirectory();
+    if (!isDir) {
+      issues.push({
+        path: `services.${name}.build.context`,
+        message: `expected a folder with a Dockerfile; ${context} ${existsSync(context) ? 'is not a folder' : 'does not exist'}`,
+      });
+    } else if (!existsSync(join(context, s.build.dockerfile))) {
+      issues.push({
+        path: `services.${name}.build.dockerfile`,
+        message: `expected a Dockerfile; ${join(context, s.build.dockerfile)} does not exist`,
+      });
+    }
+  }
+  if (issues.length) throw new ValidationError(file, issues);
+  return spec;
 }
 
 const PROBE_COMMON = ['name', 'kind', 'interval', 'rate', 'timeout', 'target'];

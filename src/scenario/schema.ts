@@ -234,29 +234,44 @@ export const readiness = z
     error: 'expected exactly one of "http", "tcp" or "command"',
   });
 
-export const serviceSpec = z.strictObject({
-  command: z.string().min(1),
-  image: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('with the containers provider: the image to run `command` in (needed there)'),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  cwd: z.string().optional(),
-  ports: z.array(portName).default([]),
-  user: z.string().optional().describe('run as this user when the harness runs as root'),
-  role: z.string().optional(),
-  dataPaths: z.record(z.string(), z.string()).default({}),
-  ready: readiness.optional(),
-  restart: z
-    .strictObject({
-      policy: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
-      delay: duration.default(1000),
-    })
-    .optional(),
-  stopGrace: duration.default(5000),
-});
+export const serviceSpec = z
+  .strictObject({
+    command: z.string().min(1),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('with the containers provider: the image to run `command` in (this or `build` needed there)'),
+    build: z
+      .strictObject({
+        context: z.string().min(1).describe('folder with the Dockerfile, relative to environment.yaml'),
+        dockerfile: z.string().min(1).default('Dockerfile').describe('relative to context'),
+        args: z.record(z.string(), z.string()).default({}).describe('build arguments'),
+      })
+      .optional()
+      .describe(
+        'with the containers provider: build the image to run `command` in (rebuilt only when the context changes)',
+      ),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().optional(),
+    ports: z.array(portName).default([]),
+    user: z.string().optional().describe('run as this user when the harness runs as root'),
+    role: z.string().optional(),
+    dataPaths: z.record(z.string(), z.string()).default({}),
+    ready: readiness.optional(),
+    restart: z
+      .strictObject({
+        policy: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
+        delay: duration.default(1000),
+      })
+      .optional(),
+    stopGrace: duration.default(5000),
+  })
+  .refine((s) => s.image === undefined || s.build === undefined, {
+    error: 'give either "image" or "build", not both',
+    path: ['build'],
+  });
 
 const SUBSTITUTION = /\$\{([^}]+)\}/g;
 

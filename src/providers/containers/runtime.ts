@@ -2,7 +2,9 @@
 // run and its owner, all removed at disposal (and by the next run's sweep after a SIGKILL).
 
 import type Docker from 'dockerode';
+import type { LogFn } from '../../core/types.js';
 import { processStartTicks } from '../local/run-registry.js';
+import { type BuildSpec, buildServiceImage } from './build.js';
 import { connectEngine, LABELS, requireImages } from './engine.js';
 import { type ContainerSpec, ManagedContainer } from './managed-container.js';
 
@@ -44,6 +46,17 @@ export class ContainerRuntime implements AsyncDisposable {
   /** Fail before anything starts when an image is missing; remembers their ids for the report. */
   async requireImages(images: readonly string[]): Promise<void> {
     Object.assign(this.images, await requireImages(this.docker, images));
+  }
+
+  /** Builds (or reuses, when its inputs are unchanged) a service's image; remembers its id for the report. */
+  async buildImage(
+    service: string,
+    spec: BuildSpec,
+    opts: { what: string; log: LogFn; signal?: AbortSignal | undefined },
+  ): Promise<string> {
+    const { image, id } = await buildServiceImage(this.docker, service, spec, opts);
+    this.images[image] = id;
+    return image;
   }
 
   /** A container for one service on the run's network (created when first started). */

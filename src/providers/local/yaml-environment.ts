@@ -65,28 +65,40 @@ export async function startYamlEnvironment(
         });
       }
     }
-    return { name, s, args, env, dataPaths, svcPorts };
+    return { name, s, args, env, dataPaths, svcPorts, image: s.image };
   });
   if (issues.length) throw new ValidationError(file, issues);
 
   const containers = ctx.provider === 'containers' ? ctx.containers : undefined;
   if (ctx.provider === 'containers') {
-    const without = prepared.filter((x) => x.s.image === undefined).map((x) => `services.${x.name}.image`);
+    const without = prepared
+      .filter((x) => x.s.image === undefined && x.s.build === undefined)
+      .map((x) => `services.${x.name}.image`);
     if (!containers || without.length > 0) {
       throw new ValidationError(
         file,
         without.map((path) => ({
           path,
-          message: 'the containers provider needs an image to run this service in',
+          message: 'the containers provider needs an image to run this service in (give "image" or "build")',
         })),
       );
     }
-    await containers.requireImages([...new Set(prepared.map((x) => x.s.image as string))]);
+    await containers.requireImages([
+      ...new Set(prepared.flatMap((x) => (x.s.image === undefined ? [] : [x.s.image]))),
+    ]);
+    for (const x of prepared) {
+      if (!x.s.build) continue;
+      x.image = await containers.buildImage(
+        x.name,
+        { ...x.s.build, context: resolve(ctx.dir, x.s.build.context) },
+        { what: `${file}: services.${x.name}.build`, log: ctx.log, signal: ctx.signal },
+      );
+    }
   }
 
   const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
   try {
-    for (const { name, s, args, env, dataPaths, svcPorts } of prepared) {
+    for (const { name, s, args, env, dataPaths, svcPorts, image } of prepared) {
       const owner = s.user && !containers && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
       for (const p of Object.values(dataPaths)) {
         mkdirSync(dirname(p), { recursive: true });
@@ -109,7 +121,7 @@ export async function startYamlEnvironment(
       // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there.
       const runner = containers?.container({
         name,
-        image: s.image as string,
+        image: image as string,
         cmd: [s.command, ...args],
         env: { HOST: '0.0.0.0', ...env },
         user: s.user,
@@ -148,7 +160,7 @@ export async function startYamlEnvironment(
           emit: ctx.emit,
         }),
       );
-      ctx.log(`starting ${name}${runner ? ` in ${s.image}` : ''}: ${s.command} ${args.join(' ')}`);
+      ctx.log(`starting ${name}${runner ? ` in ${image}` : ''}: ${s.command} ${args.join(' ')}`);
       await service.start(ctx.signal);
     }
   } catch (err) {
