@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HarnessError, ValidationError } from '../core/errors.js';
+import { HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import {
   type EnvironmentStartContext,
   PROVIDERS,
@@ -7,6 +7,7 @@ import {
   type StartedEnvironment,
 } from '../core/types.js';
 import { importEnvironmentModule } from '../scenario/check-environment.js';
+import { resolveEnvironmentOptions } from '../scenario/environment-options.js';
 import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
 import { startYamlEnvironment } from './local/yaml-environment.js';
 
@@ -43,9 +44,12 @@ export async function startEnvironment(
     return mod.start(ctx, opts);
   }
   if (kind === 'yaml') {
-    rejectOptions(options, scenarioFile, ctx.name);
     const file = join(ctx.dir, 'environment.yaml');
-    return startYamlEnvironment(ctx, loadEnvironmentFile(file), file);
+    const spec = loadEnvironmentFile(file);
+    const issues: ValidationIssue[] = [];
+    const values = resolveEnvironmentOptions(spec.options, options, ctx.name, issues);
+    if (issues.length) throw new ValidationError(scenarioFile, issues);
+    return startYamlEnvironment(ctx, spec, file, values);
   }
   throw new HarnessError('UNKNOWN_ENVIRONMENT', `${ctx.dir} has neither environment.yaml nor environment.ts`);
 }

@@ -59,7 +59,7 @@ describe('describeEnvironment', () => {
     ['app-bluegreen', { errorEvry: 3 }, 'environmentOptions.errorEvry'],
     ['app-bluegreen', { initalVersion: 'slow' }, 'environmentOptions.initalVersion'],
     ['sqlite-s3', { s3: { bukket: 'x' } }, 'environmentOptions.s3.bukket'],
-    ['http-service', { port: 1 }, 'environmentOptions'],
+    ['http-service', { port: 1 }, 'environmentOptions.port'],
   ])('%s rejects %j at %s', async (name, options, path) => {
     const { issues } = await describeEnv(name, options);
     expect(issues.map((i) => i.path)).toEqual([path]);

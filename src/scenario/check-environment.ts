@@ -17,6 +17,7 @@ import type {
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
 import { TIMER_LIMIT_HINT } from './duration.js';
+import { resolveEnvironmentOptions } from './environment-options.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
 import {
   environmentKind,
@@ -69,13 +70,8 @@ export async function describeEnvironment(
   if (kind === undefined) return undefined;
   const given = options !== undefined && Object.keys(options).length > 0;
   if (kind === 'yaml') {
-    if (given) {
-      issues.push({
-        path: 'environmentOptions',
-        message: `environment "${envName}" (environment.yaml) takes no options; got ${Object.keys(options ?? {}).join(', ')}`,
-      });
-    }
     const spec = loadEnvironmentFile(join(envDir, 'environment.yaml'));
+    resolveEnvironmentOptions(spec.options, options, envName, issues);
     const services = Object.entries(spec.services).map(
       ([name, s]): ServiceDescription => (s.role ? { name, roles: [s.role] } : { name }),
     );

@@ -18,6 +18,7 @@ import { builtinProbes } from '../probes/index.js';
 import { MAX_TIMER_MS, parseDuration, TIMER_LIMIT_HINT } from './duration.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
 import {
+  declaredReference,
   type EnvironmentFileSpec,
   environmentFile,
   type FaultEntry,
@@ -25,7 +26,9 @@ import {
   scenario as scenarioSchema,
   type TargetSpec,
   targetsFile,
+  unknownSubstitution,
 } from './schema.js';
+import { substitute } from './substitution.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
@@ -364,6 +367,23 @@ export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
         path: `services.${name}.build.dockerfile`,
         message: `expected a Dockerfile; ${join(context, s.build.dockerfile)} does not exist`,
       });
+    }
+  }
+  // Templates too: a reference they make must be declared in this file.
+  for (const [name, s] of Object.entries(spec.services)) {
+    for (const [i, f] of s.files.entries()) {
+      if (f.template === undefined) continue;
+      const path = `services.${name}.files[${i}].template`;
+      const tpl = resolve(dirname(file), f.template);
+      if (!existsSync(tpl) || !statSync(tpl).isFile()) {
+        issues.push({ path, message: `expected a template file; ${tpl} does not exist` });
+        continue;
+      }
+      substitute(
+        readFileSync(tpl, 'utf8'),
+        (ref) => (declaredReference(spec, name, ref) ? '' : undefined),
+        (whole) => issues.push({ path, message: `${tpl}: ${unknownSubstitution(whole)}` }),
+      );
     }
   }
   if (issues.length) throw new ValidationError(file, issues);

@@ -10,6 +10,7 @@ import {
   TIMER_LIMIT_HINT,
 } from './duration.js';
 
+import { type Reference, SUBSTITUTION_FORMS, substitute } from './substitution.js';
 /**
  * "30s" | 30000 → 30000, between `min` and MAX_TIMER_MS (every duration ends up in a Node.js timer).
  * The JSON Schema shows the input form.
@@ -260,10 +261,46 @@ export const serviceSpec = z
     role: z.string().optional(),
     dataPaths: z.record(z.string(), z.string()).default({}),
     ready: readiness.optional(),
+    files: z
+      .array(
+        z
+          .strictObject({
+            path: z
+              .string()
+              .min(1)
+              .describe(`where to write it, relative to \${workDir} (substitutions allowed)`),
+            template: z.string().min(1).optional().describe('a file relative to environment.yaml, rendered'),
+            content: z.string().optional().describe('the text, rendered'),
+          })
+          .refine((f) => (f.template === undefined) !== (f.content === undefined), {
+            error: 'expected exactly one of "template" or "content"',
+          }),
+      )
+      .default([])
+      .describe(
+        'config files rendered with the substitutions into the work directory before the service starts',
+      ),
+    dependsOn: z.array(z.string()).default([]).describe('services that must be ready before this one starts'),
     restart: z
       .strictObject({
         policy: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
         delay: duration.default(1000),
+        backoff: z
+          .number()
+          .min(1)
+          .max(10)
+          .default(1)
+          .describe('each consecutive restart waits this many times longer'),
+        maxDelay: duration.default(60_000).describe('the longest wait between restarts'),
+        maxRestarts: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('give up after this many consecutive restarts'),
+        resetAfter: duration
+          .default(60_000)
+          .describe('a run this long makes the next restart a first one again'),
       })
       .optional(),
     stopGrace: duration.default(5000),
@@ -273,14 +310,80 @@ export const serviceSpec = z
     path: ['build'],
   });
 
-const SUBSTITUTION = /\$\{([^}]+)\}/g;
+type Path = (string | number)[];
+
+/** Every `${...}` of a service: where it is, and the text. */
+function substitutedValues(s: ServiceSpec): [Path, string][] {
+  return [
+    ...s.args.map((v, i): [Path, string] => [['args', i], v]),
+    ...Object.entries(s.env).map(([k, v]): [Path, string] => [['env', k], v]),
+    ...Object.entries(s.dataPaths).map(([k, v]): [Path, string] => [['dataPaths', k], v]),
+    ...s.files.flatMap((f, i): [Path, string][] => [
+      [['files', i, 'path'], f.path],
+      ...(f.content === undefined ? [] : [[['files', i, 'content'], f.content] as [Path, string]]),
+    ]),
+  ];
+}
+
+/** Whether `ref` names something declared in the file, seen from service `svc`. */
+export function declaredReference(
+  env: { services: Record<string, ServiceSpec>; options: Record<string, unknown> },
+  svc: string,
+  ref: Reference,
+): boolean {
+  if (ref.kind === 'dir') return true;
+  if (ref.kind === 'option') return Object.hasOwn(env.options, ref.name);
+  return (env.services[ref.service ?? svc]?.ports ?? []).includes(ref.port);
+}
+
+export function unknownSubstitution(whole: string): string {
+  return `unknown substitution ${whole}; expected ${SUBSTITUTION_FORMS} with names declared in this file`;
+}
+
+/** dependsOn names services of this file, and no service depends on itself through others. */
+function checkDependencies(services: Record<string, ServiceSpec>, ctx: z.RefinementCtx): void {
+  for (const [name, s] of Object.entries(services)) {
+    for (const [i, dep] of s.dependsOn.entries()) {
+      if (!Object.hasOwn(services, dep) || dep === name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'dependsOn', i],
+          message:
+            dep === name
+              ? 'a service cannot depend on itself'
+              : `"${dep}" is not a service of this file (${Object.keys(services).join(', ')})`,
+        });
+      }
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, chain: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...chain.slice(chain.indexOf(name)), name];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', name, 'dependsOn'],
+        message: `dependency cycle: ${cycle.join(' → ')}`,
+      });
+      return;
+    }
+    state.set(name, 'visiting');
+    for (const dep of services[name]?.dependsOn ?? [])
+      if (Object.hasOwn(services, dep) && dep !== name) visit(dep, [...chain, name]);
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(services)) visit(name, []);
+}
 
 /**
  * Port names and substitutions refer only to names declared in the same file, so a typo is caught by
  * `validate` and before a run starts anything, not when the provider substitutes them.
  */
-function checkReferences(env: { services: Record<string, ServiceSpec> }, ctx: z.RefinementCtx): void {
-  const portsOf = (svc: string): readonly string[] | undefined => env.services[svc]?.ports;
+function checkReferences(
+  env: { services: Record<string, ServiceSpec>; options: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+): void {
   for (const [name, s] of Object.entries(env.services)) {
     const at = ['services', name];
     for (const kind of ['http', 'tcp'] as const) {
@@ -293,38 +396,30 @@ function checkReferences(env: { services: Record<string, ServiceSpec> }, ctx: z.
         });
       }
     }
-    const values: [(string | number)[], string][] = [
-      ...s.args.map((v, i): [(string | number)[], string] => [['args', i], v]),
-      ...Object.entries(s.env).map(([k, v]): [(string | number)[], string] => [['env', k], v]),
-      ...Object.entries(s.dataPaths).map(([k, v]): [(string | number)[], string] => [['dataPaths', k], v]),
-    ];
-    for (const [path, value] of values) {
-      for (const [whole, expr] of value.matchAll(SUBSTITUTION)) {
-        const parts = (expr as string).split('.');
-        const ok =
-          expr === 'workDir' ||
-          expr === 'runDir' ||
-          expr === 'envDir' ||
-          (parts.length === 2 && parts[0] === 'ports' && s.ports.includes(parts[1] as string)) ||
-          (parts.length === 4 &&
-            parts[0] === 'services' &&
-            parts[2] === 'ports' &&
-            (portsOf(parts[1] as string) ?? []).includes(parts[3] as string));
-        if (!ok) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...at, ...path],
-            message: `unknown substitution ${whole}; expected \${ports.<name>}, \${services.<svc>.ports.<name>}, \${workDir}, \${runDir} or \${envDir} with names declared in this file`,
-          });
-        }
-      }
+    for (const [path, value] of substitutedValues(s)) {
+      substitute(
+        value,
+        (ref) => (declaredReference(env, name, ref) ? '' : undefined),
+        (whole) =>
+          ctx.addIssue({ code: 'custom', path: [...at, ...path], message: unknownSubstitution(whole) }),
+      );
     }
   }
+  checkDependencies(env.services, ctx);
 }
 
 export const environmentFile = z
   .strictObject({
     description: z.string().optional(),
+    options: z
+      .record(
+        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { error: 'expected an option name like "workers"' }),
+        z.union([z.string(), z.number(), z.boolean()]),
+      )
+      .default({})
+      .describe(
+        `options with their defaults, referenced as \${options.<name>}; a scenario sets them in environmentOptions`,
+      ),
     services: z
       .record(
         z.string().regex(/^[a-z][a-z0-9-]*$/, {

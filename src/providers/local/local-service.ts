@@ -8,6 +8,13 @@ import { type ReadyCheck, waitUntilReady } from './readiness.js';
 export interface RestartPolicy {
   policy: 'never' | 'on-failure' | 'always';
   delayMs: number;
+  /** Each consecutive restart waits this many times longer (default 1: always delayMs). */
+  backoff?: number | undefined;
+  maxDelayMs?: number | undefined;
+  /** Consecutive restarts before giving up (default: no limit). */
+  maxRestarts?: number | undefined;
+  /** A run this long counts the next exit as a first one again (default 60 s). */
+  resetAfterMs?: number | undefined;
 }
 
 export interface LocalServiceOptions {
@@ -54,6 +61,9 @@ export class LocalService implements StartedService, AsyncDisposable {
   #disposed = false;
   /** Number of restarts done by the restart policy. */
   restarts = 0;
+  /** Restarts since the harness last started the service: what backoff and the limit count. */
+  #consecutive = 0;
+  #startedAt = performance.now();
   isolate?: NonNullable<StartedService['isolate']>;
 
   constructor(opts: LocalServiceOptions) {
@@ -75,15 +85,31 @@ export class LocalService implements StartedService, AsyncDisposable {
     this.#opts.emit?.('service-exit', `${this.name} exited (${how})`, { service: this.name, code, signal });
     const r = this.#opts.restart;
     if (!r || r.policy === 'never' || (r.policy === 'on-failure' && code === 0)) return;
+    if (performance.now() - this.#startedAt >= (r.resetAfterMs ?? 60_000)) this.#consecutive = 0;
+    if (r.maxRestarts !== undefined && this.#consecutive >= r.maxRestarts) {
+      this.#opts.emit?.(
+        'service-restart-limit',
+        `${this.name} not restarted: ${this.#consecutive} consecutive restarts reached its limit (${r.maxRestarts})`,
+        { service: this.name, restarts: this.#consecutive },
+      );
+      return;
+    }
+    const delayMs = Math.round(
+      Math.min(r.delayMs * (r.backoff ?? 1) ** this.#consecutive, r.maxDelayMs ?? Number.POSITIVE_INFINITY),
+    );
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       if (this.#disposed || this.#intentionalStop || this.proc.running) return;
       this.restarts++;
+      this.#consecutive++;
+      this.#startedAt = performance.now();
       this.#opts.emit?.(
         'service-restart',
-        `${this.name} restarted by its restart policy after ${r.delayMs}ms`,
+        `${this.name} restarted by its restart policy after ${delayMs}ms`,
         {
           service: this.name,
+          delayMs,
+          consecutive: this.#consecutive,
         },
       );
       Promise.resolve()
@@ -91,7 +117,7 @@ export class LocalService implements StartedService, AsyncDisposable {
         .catch(() => {
           // reported through the next exit
         });
-    }, r.delayMs);
+    }, delayMs);
   }
 
   async role(signal?: AbortSignal): Promise<string | undefined> {
@@ -113,6 +139,8 @@ export class LocalService implements StartedService, AsyncDisposable {
 
   async start(signal?: AbortSignal): Promise<void> {
     this.#intentionalStop = false;
+    this.#consecutive = 0;
+    this.#startedAt = performance.now();
     if (!this.proc.running) await this.proc.start();
     await this.waitReady(signal);
   }

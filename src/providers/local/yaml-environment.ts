@@ -1,21 +1,34 @@
-import { chownSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
 import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
-import type { EnvironmentFileSpec } from '../../scenario/schema.js';
+import type { OptionValue } from '../../scenario/environment-options.js';
+import { type EnvironmentFileSpec, type ServiceSpec, unknownSubstitution } from '../../scenario/schema.js';
+import { substitute } from '../../scenario/substitution.js';
 import { isolateContainer } from '../containers/partition.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
 import type { ReadyCheck } from './readiness.js';
 
-const VAR = /\$\{([^}]+)\}/g;
+/** Service names in start order: each after what it depends on, otherwise as declared. */
+export function startOrder(services: EnvironmentFileSpec['services']): string[] {
+  const order: string[] = [];
+  const visit = (name: string): void => {
+    if (order.includes(name)) return;
+    for (const dep of services[name]?.dependsOn ?? []) visit(dep);
+    order.push(name);
+  };
+  for (const name of Object.keys(services)) visit(name);
+  return order;
+}
 
-/** Start the services of an `environment.yaml`, in the order they are declared. */
+/** Start the services of an `environment.yaml`: dependencies first (ready before dependants), else as declared. */
 export async function startYamlEnvironment(
   ctx: EnvironmentStartContext,
   spec: EnvironmentFileSpec,
   file: string,
+  options: Readonly<Record<string, OptionValue>> = spec.options,
 ): Promise<StartedEnvironment> {
   const ports: Record<string, Record<string, number>> = {};
   for (const [name, s] of Object.entries(spec.services)) {
@@ -23,35 +36,40 @@ export async function startYamlEnvironment(
     for (const p of s.ports) (ports[name] as Record<string, number>)[p] = await ctx.freePort();
   }
   const issues: ValidationIssue[] = [];
-  const substitute = (svc: string, value: string, path: string): string =>
-    value.replace(VAR, (whole, expr: string) => {
-      const parts = expr.split('.');
-      let v: string | number | undefined;
-      if (expr === 'workDir') v = ctx.workDir;
-      else if (expr === 'runDir') v = ctx.runDir;
-      else if (expr === 'envDir') v = ctx.dir;
-      else if (parts[0] === 'ports' && parts.length === 2) v = ports[svc]?.[parts[1] as string];
-      else if (parts[0] === 'services' && parts[2] === 'ports' && parts.length === 4) {
-        v = ports[parts[1] as string]?.[parts[3] as string];
-      }
-      if (v === undefined) {
-        issues.push({
-          path,
-          message: `unknown substitution ${whole}; expected \${ports.<name>}, \${services.<svc>.ports.<name>}, \${workDir}, \${runDir} or \${envDir}`,
-        });
-        return whole;
-      }
-      return String(v);
-    });
+  const substituteIn = (svc: string, value: string, path: string): string =>
+    substitute(
+      value,
+      (ref) => {
+        if (ref.kind === 'dir')
+          return ref.name === 'workDir' ? ctx.workDir : ref.name === 'runDir' ? ctx.runDir : ctx.dir;
+        if (ref.kind === 'option') return options[ref.name];
+        return ports[ref.service ?? svc]?.[ref.port];
+      },
+      (whole) => issues.push({ path, message: unknownSubstitution(whole) }),
+    );
 
-  const prepared = Object.entries(spec.services).map(([name, s]) => {
+  const prepared = startOrder(spec.services).map((name) => {
+    const s = spec.services[name] as ServiceSpec;
     const at = `services.${name}`;
-    const args = s.args.map((a, i) => substitute(name, a, `${at}.args[${i}]`));
+    const files = s.files.map((f, i) => {
+      const path = resolve(ctx.workDir, substituteIn(name, f.path, `${at}.files[${i}].path`));
+      const rel = relative(ctx.workDir, path);
+      if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+        issues.push({
+          path: `${at}.files[${i}].path`,
+          message: `expected a path inside the run's work directory; ${f.path} is ${path}`,
+        });
+      }
+      const where = f.template === undefined ? `${at}.files[${i}].content` : `${at}.files[${i}].template`;
+      const text = f.content ?? readFileSync(resolve(ctx.dir, f.template as string), 'utf8');
+      return { path, text: substituteIn(name, text, where) };
+    });
+    const args = s.args.map((a, i) => substituteIn(name, a, `${at}.args[${i}]`));
     const env = Object.fromEntries(
-      Object.entries(s.env).map(([k, v]) => [k, substitute(name, v, `${at}.env.${k}`)]),
+      Object.entries(s.env).map(([k, v]) => [k, substituteIn(name, v, `${at}.env.${k}`)]),
     );
     const dataPaths = Object.fromEntries(
-      Object.entries(s.dataPaths).map(([k, v]) => [k, substitute(name, v, `${at}.dataPaths.${k}`)]),
+      Object.entries(s.dataPaths).map(([k, v]) => [k, substituteIn(name, v, `${at}.dataPaths.${k}`)]),
     );
     const svcPorts = ports[name] as Record<string, number>;
     for (const [kind, ref] of [
@@ -65,7 +83,7 @@ export async function startYamlEnvironment(
         });
       }
     }
-    return { name, s, args, env, dataPaths, svcPorts, image: s.image };
+    return { name, s, args, env, dataPaths, files, svcPorts, image: s.image };
   });
   if (issues.length) throw new ValidationError(file, issues);
 
@@ -98,11 +116,16 @@ export async function startYamlEnvironment(
 
   const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
   try {
-    for (const { name, s, args, env, dataPaths, svcPorts, image } of prepared) {
+    for (const { name, s, args, env, dataPaths, files, svcPorts, image } of prepared) {
       const owner = s.user && !containers && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
       for (const p of Object.values(dataPaths)) {
         mkdirSync(dirname(p), { recursive: true });
         if (owner) chownSync(dirname(p), owner.uid, owner.gid);
+      }
+      for (const f of files) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        writeFileSync(f.path, f.text);
+        if (owner) chownSync(f.path, owner.uid, owner.gid);
       }
       let check: ReadyCheck | undefined;
       if (s.ready?.http) {
@@ -155,7 +178,18 @@ export async function startYamlEnvironment(
           ...(check && s.ready
             ? { ready: { check, timeoutMs: s.ready.timeout, intervalMs: s.ready.interval } }
             : {}),
-          ...(s.restart ? { restart: { policy: s.restart.policy, delayMs: s.restart.delay } } : {}),
+          ...(s.restart
+            ? {
+                restart: {
+                  policy: s.restart.policy,
+                  delayMs: s.restart.delay,
+                  backoff: s.restart.backoff,
+                  maxDelayMs: s.restart.maxDelay,
+                  maxRestarts: s.restart.maxRestarts,
+                  resetAfterMs: s.restart.resetAfter,
+                },
+              }
+            : {}),
           stopGraceMs: s.stopGrace,
           emit: ctx.emit,
         }),
