@@ -30,7 +30,7 @@ describe('environment.yaml of your own services', () => {
       greeting: 'hi from front',
       backend: `http://127.0.0.1:${api}/health`,
     });
-    expect(await health(api)).toEqual({ greeting: 'hi from api', literal: '${not.substituted}' });
+    expect(await health(api)).toEqual({ greeting: 'hi from api', literal: `\${not.substituted}` });
     expect(readFileSync(join(ctx.workDir, 'front', 'config.json'), 'utf8')).toContain(`:${api}/health`);
   });
 
