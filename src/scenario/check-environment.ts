@@ -73,7 +73,11 @@ export async function describeEnvironment(
     const spec = loadEnvironmentFile(join(envDir, 'environment.yaml'));
     resolveEnvironmentOptions(spec.options, options, envName, issues);
     const services = Object.entries(spec.services).map(
-      ([name, s]): ServiceDescription => (s.role ? { name, roles: [s.role] } : { name }),
+      ([name, s]): ServiceDescription => ({
+        name,
+        ...(s.role ? { roles: [s.role] } : {}),
+        ...(s.proxied.length > 0 ? { faultProxy: true } : {}),
+      }),
     );
     return { kind, options: undefined, services };
   }
@@ -251,7 +255,7 @@ function checkServices(
     typeof facts.options === 'object' && facts.options !== null && 'viaProxy' in facts.options;
   const noProxyHint =
     facts.kind === 'yaml'
-      ? 'environment.yaml services are reached directly'
+      ? 'list the port in the service\'s "proxied:" field of environment.yaml'
       : hasViaProxy
         ? 'set environmentOptions.viaProxy: true'
         : 'none of its services is behind one';

@@ -257,6 +257,12 @@ export const serviceSpec = z
     env: z.record(z.string(), z.string()).default({}),
     cwd: z.string().optional(),
     ports: z.array(portName).default([]),
+    proxied: z
+      .array(portName)
+      .default([])
+      .describe(
+        'ports that clients and the other services reach through the fault proxy, so network faults act on them',
+      ),
     user: z.string().optional().describe('run as this user when the harness runs as root'),
     role: z.string().optional(),
     dataPaths: z.record(z.string(), z.string()).default({}),
@@ -393,6 +399,15 @@ function checkReferences(
           code: 'custom',
           path: [...at, 'ready', kind, 'port'],
           message: `"${ref}" is not one of this service's ports (${s.ports.join(', ') || 'none declared'})`,
+        });
+      }
+    }
+    for (const [i, p] of s.proxied.entries()) {
+      if (!s.ports.includes(p)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'proxied', i],
+          message: `"${p}" is not one of this service's ports (${s.ports.join(', ') || 'none declared'})`,
         });
       }
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
+import { networkLatency } from '../../injectors/network-latency.js';
 import { loadEnvironmentFile, PROJECT_ROOT } from '../../scenario/load.js';
 import { testContext } from '../../testing/test-context.js';
 import { waitFor } from '../../testing/wait.js';
@@ -32,6 +33,36 @@ describe('environment.yaml of your own services', () => {
     });
     expect(await health(api)).toEqual({ greeting: 'hi from api', literal: `\${not.substituted}` });
     expect(readFileSync(join(ctx.workDir, 'front', 'config.json'), 'utf8')).toContain(`:${api}/health`);
+  });
+
+  it('puts a proxied port behind the fault proxy for clients and other services, where latency acts', async () => {
+    using ctx = testContext('configured', DIR);
+    await using env = await startEnvironment(ctx, undefined, 'scenario.yaml');
+    const api = env.services.get('api');
+    const viaProxy = api?.endpoints.http?.port;
+    const direct = api?.endpoints.http_direct?.port;
+    expect(viaProxy).toBeDefined();
+    expect(direct).toBeDefined();
+    expect(viaProxy).not.toBe(direct);
+    // The front was given the proxy's port for its backend, not the real one.
+    expect((await health(env.services.get('front')?.endpoints.http?.port)).backend).toBe(
+      `http://127.0.0.1:${viaProxy}/health`,
+    );
+    const timed = async (port: number | undefined) => {
+      const t0 = performance.now();
+      await health(port);
+      return performance.now() - t0;
+    };
+    await using _fault = await networkLatency.inject(
+      ctx.runContext(env),
+      networkLatency.params.parse({ latencyMs: 300 }),
+      { service: 'api' },
+    );
+    expect(await timed(viaProxy)).toBeGreaterThanOrEqual(300);
+    expect(await timed(direct)).toBeLessThan(300);
+    expect(env.info.faultProxy).toMatchObject({
+      proxies: { 'api-http': `127.0.0.1:${viaProxy} → 127.0.0.1:${direct}` },
+    });
   });
 
   it('rejects an option the environment does not declare, or of another type, naming each', async () => {

@@ -2,6 +2,7 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
 import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
+import { FAULT_PROXY } from '../../proxy/routing.js';
 import type { OptionValue } from '../../scenario/environment-options.js';
 import { type EnvironmentFileSpec, type ServiceSpec, unknownSubstitution } from '../../scenario/schema.js';
 import { substitute } from '../../scenario/substitution.js';
@@ -10,6 +11,7 @@ import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
 import type { ReadyCheck } from './readiness.js';
+import { startYamlProxies, type YamlProxies } from './yaml-proxies.js';
 
 /** Service names in start order: each after what it depends on, otherwise as declared. */
 export function startOrder(services: EnvironmentFileSpec['services']): string[] {
@@ -35,6 +37,31 @@ export async function startYamlEnvironment(
     ports[name] = {};
     for (const p of s.ports) (ports[name] as Record<string, number>)[p] = await ctx.freePort();
   }
+  const proxies = await startYamlProxies(spec, ports, () => ctx.freePort());
+  const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
+  if (proxies) {
+    // Deferred first, so closed last: services are stopped before the path to them goes.
+    envObj.defer(() => proxies.proxy.close());
+    envObj.extensions.set(FAULT_PROXY, proxies.routing);
+    envObj.info.faultProxy = { apiUrl: proxies.proxy.apiUrl, proxies: proxies.routes };
+  }
+  try {
+    return await startServices(ctx, spec, file, options, ports, proxies, envObj);
+  } catch (err) {
+    await envObj[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
+async function startServices(
+  ctx: EnvironmentStartContext,
+  spec: EnvironmentFileSpec,
+  file: string,
+  options: Readonly<Record<string, OptionValue>>,
+  ports: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  proxies: YamlProxies | undefined,
+  envObj: LocalEnvironment,
+): Promise<LocalEnvironment> {
   const issues: ValidationIssue[] = [];
   const substituteIn = (svc: string, value: string, path: string): string =>
     substitute(
@@ -43,7 +70,11 @@ export async function startYamlEnvironment(
         if (ref.kind === 'dir')
           return ref.name === 'workDir' ? ctx.workDir : ref.name === 'runDir' ? ctx.runDir : ctx.dir;
         if (ref.kind === 'option') return options[ref.name];
-        return ports[ref.service ?? svc]?.[ref.port];
+        // Another service reaches a proxied port through the proxy; a service binds its real port.
+        if (ref.service !== undefined) {
+          return proxies?.clientPorts[ref.service]?.[ref.port] ?? ports[ref.service]?.[ref.port];
+        }
+        return ports[svc]?.[ref.port];
       },
       (whole) => issues.push({ path, message: unknownSubstitution(whole) }),
     );
@@ -114,92 +145,94 @@ export async function startYamlEnvironment(
     }
   }
 
-  const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
-  try {
-    for (const { name, s, args, env, dataPaths, files, svcPorts, image } of prepared) {
-      const owner = s.user && !containers && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
-      for (const p of Object.values(dataPaths)) {
-        mkdirSync(dirname(p), { recursive: true });
-        if (owner) chownSync(dirname(p), owner.uid, owner.gid);
-      }
-      for (const f of files) {
-        mkdirSync(dirname(f.path), { recursive: true });
-        writeFileSync(f.path, f.text);
-        if (owner) chownSync(f.path, owner.uid, owner.gid);
-      }
-      let check: ReadyCheck | undefined;
-      if (s.ready?.http) {
-        const port = svcPorts[s.ready.http.port] as number;
-        check = {
-          kind: 'http',
-          url: `http://127.0.0.1:${port}${s.ready.http.path}`,
-          status: s.ready.http.status,
-        };
-      } else if (s.ready?.tcp)
-        check = { kind: 'tcp', host: '127.0.0.1', port: svcPorts[s.ready.tcp.port] as number };
-      else if (s.ready?.command) check = { kind: 'command', argv: s.ready.command };
-      const cwd = s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(ctx.dir, s.cwd)) : ctx.dir;
-      const logFile = join(ctx.runDir, `${name}.log`);
-      // In a container the environment's folder and the run's work directory are mounted at the
-      // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there.
-      const runner = containers?.container({
-        name,
-        image: image as string,
-        cmd: [s.command, ...args],
-        env: { HOST: '0.0.0.0', ...env },
-        user: s.user,
-        workingDir: cwd,
-        ports: Object.values(svcPorts),
-        binds: [`${ctx.dir}:${ctx.dir}:ro`, `${ctx.workDir}:${ctx.workDir}`],
-        logFile,
-      });
-      const service = envObj.add(
-        new LocalService({
-          name,
-          ...(runner && containers
-            ? { runner, isolate: (signal?: AbortSignal) => isolateContainer(containers, runner, signal) }
-            : {
-                process: {
-                  name,
-                  command: s.command,
-                  args,
-                  env,
-                  cwd,
-                  user: s.user,
-                  logFile,
-                  runId: ctx.runId,
-                },
-              }),
-          endpoints: Object.fromEntries(
-            Object.entries(svcPorts).map(([k, port]) => [k, { host: '127.0.0.1', port }]),
-          ),
-          dataPaths,
-          ...(s.role ? { role: s.role } : {}),
-          ...(check && s.ready
-            ? { ready: { check, timeoutMs: s.ready.timeout, intervalMs: s.ready.interval } }
-            : {}),
-          ...(s.restart
-            ? {
-                restart: {
-                  policy: s.restart.policy,
-                  delayMs: s.restart.delay,
-                  backoff: s.restart.backoff,
-                  maxDelayMs: s.restart.maxDelay,
-                  maxRestarts: s.restart.maxRestarts,
-                  resetAfterMs: s.restart.resetAfter,
-                },
-              }
-            : {}),
-          stopGraceMs: s.stopGrace,
-          emit: ctx.emit,
-        }),
-      );
-      ctx.log(`starting ${name}${runner ? ` in ${image}` : ''}: ${s.command} ${args.join(' ')}`);
-      await service.start(ctx.signal);
+  for (const { name, s, args, env, dataPaths, files, svcPorts, image } of prepared) {
+    const owner = s.user && !containers && process.getuid?.() === 0 ? lookupUser(s.user) : undefined;
+    for (const p of Object.values(dataPaths)) {
+      mkdirSync(dirname(p), { recursive: true });
+      if (owner) chownSync(dirname(p), owner.uid, owner.gid);
     }
-  } catch (err) {
-    await envObj[Symbol.asyncDispose]();
-    throw err;
+    for (const f of files) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      writeFileSync(f.path, f.text);
+      if (owner) chownSync(f.path, owner.uid, owner.gid);
+    }
+    let check: ReadyCheck | undefined;
+    if (s.ready?.http) {
+      const port = svcPorts[s.ready.http.port] as number;
+      check = {
+        kind: 'http',
+        url: `http://127.0.0.1:${port}${s.ready.http.path}`,
+        status: s.ready.http.status,
+      };
+    } else if (s.ready?.tcp)
+      check = { kind: 'tcp', host: '127.0.0.1', port: svcPorts[s.ready.tcp.port] as number };
+    else if (s.ready?.command) check = { kind: 'command', argv: s.ready.command };
+    const cwd = s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(ctx.dir, s.cwd)) : ctx.dir;
+    const logFile = join(ctx.runDir, `${name}.log`);
+    // In a container the environment's folder and the run's work directory are mounted at the
+    // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there.
+    const runner = containers?.container({
+      name,
+      image: image as string,
+      cmd: [s.command, ...args],
+      env: { HOST: '0.0.0.0', ...env },
+      user: s.user,
+      workingDir: cwd,
+      ports: Object.values(svcPorts),
+      binds: [`${ctx.dir}:${ctx.dir}:ro`, `${ctx.workDir}:${ctx.workDir}`],
+      logFile,
+    });
+    const service = envObj.add(
+      new LocalService({
+        name,
+        ...(runner && containers
+          ? { runner, isolate: (signal?: AbortSignal) => isolateContainer(containers, runner, signal) }
+          : {
+              process: {
+                name,
+                command: s.command,
+                args,
+                env,
+                cwd,
+                user: s.user,
+                logFile,
+                runId: ctx.runId,
+              },
+            }),
+        endpoints: Object.fromEntries(
+          Object.entries(svcPorts).flatMap(([k, port]) => {
+            const client = proxies?.clientPorts[name]?.[k];
+            return client === undefined
+              ? [[k, { host: '127.0.0.1', port }]]
+              : [
+                  [k, { host: '127.0.0.1', port: client }],
+                  [`${k}_direct`, { host: '127.0.0.1', port }],
+                ];
+          }),
+        ),
+        dataPaths,
+        ...(s.role ? { role: s.role } : {}),
+        ...(check && s.ready
+          ? { ready: { check, timeoutMs: s.ready.timeout, intervalMs: s.ready.interval } }
+          : {}),
+        ...(s.restart
+          ? {
+              restart: {
+                policy: s.restart.policy,
+                delayMs: s.restart.delay,
+                backoff: s.restart.backoff,
+                maxDelayMs: s.restart.maxDelay,
+                maxRestarts: s.restart.maxRestarts,
+                resetAfterMs: s.restart.resetAfter,
+              },
+            }
+          : {}),
+        stopGraceMs: s.stopGrace,
+        emit: ctx.emit,
+      }),
+    );
+    ctx.log(`starting ${name}${runner ? ` in ${image}` : ''}: ${s.command} ${args.join(' ')}`);
+    await service.start(ctx.signal);
   }
   return envObj;
 }
