@@ -6,12 +6,8 @@
 
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
-import type {
-  EnvironmentModule,
-  StartedEnvironment,
-  StartedService,
-  TargetSelector,
-} from '../../src/core/types.js';
+import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
+import type { EnvironmentModule } from '../../src/providers/provider.js';
 import { FAULT_PROXY_EXTENSION } from '../../src/proxy/index.js';
 import { PgAutoFailoverCluster } from './cluster.js';
 import { CONTAINER_PGDATA, PgContainerCluster } from './container-cluster.js';

@@ -15,18 +15,14 @@ import { promisify } from 'node:util';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
-import type {
-  Endpoint,
-  EnvironmentModule,
-  EnvironmentStartContext,
-  StartedEnvironment,
-} from '../../src/core/types.js';
+import type { Endpoint, StartedEnvironment } from '../../src/core/types.js';
 import type { RedisSentinelExtension } from '../../src/probes/redis-write.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
+import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { dataNodeConf, HOST, MASTER_NAME, sentinelConf } from './redis-config.js';

@@ -1,9 +1,10 @@
 import { chownSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
-import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
+import type { StartedEnvironment } from '../../core/types.js';
 import type { EnvironmentFileSpec } from '../../scenario/schema.js';
 import { isolateContainer } from '../containers/partition.js';
+import type { EnvironmentStartContext } from '../provider.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
