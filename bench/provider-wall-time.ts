@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScenario } from '../src/core/runner.js';
 import type { ProviderName } from '../src/core/types.js';
+import { runScenario } from '../src/run-scenario.js';
 import { loadScenario } from '../src/scenario/load.js';
 
 const scenarioName = process.argv[2] ?? 'postgres-primary-down';

@@ -7,12 +7,8 @@
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
-import type {
-  EnvironmentModule,
-  StartedEnvironment,
-  StartedService,
-  TargetSelector,
-} from '../../src/core/types.js';
+import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
+import type { EnvironmentModule } from '../../src/providers/provider.js';
 import { FAULT_PROXY } from '../../src/proxy/index.js';
 import type { PostgresController } from '../../src/stacks/postgres.js';
 import { POSTGRES } from '../../src/stacks/postgres.js';

@@ -16,17 +16,13 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { WAIT_HEALTHY } from '../../src/core/extensions.js';
-import type {
-  Endpoint,
-  EnvironmentModule,
-  EnvironmentStartContext,
-  StartedEnvironment,
-} from '../../src/core/types.js';
+import type { Endpoint, StartedEnvironment } from '../../src/core/types.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
+import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { REDIS_SENTINEL, type RedisSentinelTopology } from '../../src/stacks/redis-sentinel.js';

@@ -7,15 +7,10 @@ import { z } from 'zod';
 import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide } from '../../src/core/extensions.js';
-import type {
-  EnvironmentModule,
-  EnvironmentStartContext,
-  StartedEnvironment,
-  StartedService,
-  TargetSelector,
-} from '../../src/core/types.js';
+import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
+import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import type { ServiceRunner } from '../../src/providers/service-runner.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { SQLITE_S3, type SqliteS3Backups } from '../../src/stacks/sqlite-s3.js';

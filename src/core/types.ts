@@ -2,7 +2,6 @@
 // recovery actions. Measurement code depends on these; nothing here formats or prints.
 
 import type { z } from 'zod';
-import type { ContainerRuntime } from '../providers/containers/runtime.js';
 import type { Extensions } from './extensions.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
@@ -220,29 +219,6 @@ export interface RecoveryAction<P = unknown> {
 export type ProviderName = 'local' | 'containers';
 export const PROVIDERS: readonly ProviderName[] = ['local', 'containers'];
 
-/** What an environment module gets when asked to start. */
-export interface EnvironmentStartContext {
-  provider: ProviderName;
-  /** With the containers provider: the run's network and its container factory. */
-  containers?: ContainerRuntime | undefined;
-  /** Environment name (its folder under environments/). */
-  name: string;
-  /** The environment's folder, for files it ships (service scripts, configs). */
-  dir: string;
-  /** Kept: logs and artefacts. */
-  runDir: string;
-  /** Removed at teardown: data directories. Owned by root, mode 0755. */
-  workDir: string;
-  /** Pass as ProcessSpec.runId so the leak sweep finds every process. */
-  runId: string;
-  clock: Clock;
-  signal: AbortSignal;
-  log: LogFn;
-  emit: EmitEvent;
-  /** A free loopback TCP port (not handed out twice in a run). */
-  freePort(): Promise<number>;
-}
-
 /** A service as an environment declares it before starting anything (for load-time checks). */
 export interface ServiceDescription {
   name: string;
@@ -250,24 +226,6 @@ export interface ServiceDescription {
   roles?: readonly string[];
   /** Clients reach it through the fault proxy, so network faults can act on it. */
   faultProxy?: boolean;
-}
-
-/**
- * A built-in environment written in TypeScript: `environments/<name>/environment.ts`
- * default-exports one. YAML environments (`environment.yaml`) need no code.
- */
-export interface EnvironmentModule<O = unknown> {
-  description: string;
-  options?: z.ZodType<O>;
-  /** The providers it can run on (default: local only). */
-  providers?: readonly ProviderName[];
-  /**
-   * The services a start with these (parsed) options brings up, without starting anything: scenarios
-   * naming another service or role, or network faults on an environment without a fault proxy, are
-   * rejected before the run. Omitted: those checks are skipped for this environment.
-   */
-  services?(options: O): readonly ServiceDescription[];
-  start(ctx: EnvironmentStartContext, options: O): Promise<StartedEnvironment>;
 }
 
 // Registry entries differ in their params type; the registry validates params with each

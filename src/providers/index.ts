@@ -1,22 +1,28 @@
 // The providers by name: a run picks one; every provider's sweep runs before any run starts.
 
+import type { Provider } from '../core/provider.js';
 import type { ProviderName } from '../core/types.js';
 import { ContainerRuntime } from './containers/runtime.js';
 import { sweepDeadContainerRuns } from './containers/sweep.js';
 import { openLocalRun } from './local/local-run.js';
 import { cleanupStaleRuns } from './local/run-registry.js';
-import type { Provider } from './provider.js';
+import { providerRun } from './provider-run.js';
+import { requireProvider } from './start-environment.js';
 
 export const localProvider: Provider = {
   name: 'local',
+  checkEnvironment: (env) => requireProvider(env.dir, env.name, 'local'),
   async sweep(log) {
     await cleanupStaleRuns(log);
   },
-  open: openLocalRun,
+  async open(opts) {
+    return providerRun(await openLocalRun(opts));
+  },
 };
 
 export const containersProvider: Provider = {
   name: 'containers',
+  checkEnvironment: (env) => requireProvider(env.dir, env.name, 'containers'),
   async sweep(log) {
     await sweepDeadContainerRuns(log);
   },
@@ -30,7 +36,7 @@ export const containersProvider: Provider = {
       await local.close(() => {});
       throw err;
     }
-    return {
+    return providerRun({
       provider: 'containers',
       runId: opts.runId,
       workDir: local.workDir,
@@ -44,7 +50,7 @@ export const containersProvider: Provider = {
         }
         return local.close(log);
       },
-    };
+    });
   },
 };
 

@@ -1,30 +1,67 @@
-// The provider seam: how an environment's services become running things. The runner knows a
-// provider only through this interface; local processes and containers are its two kinds.
+// The provider side of the seam. The lifecycle knows a provider only through src/core/provider.ts;
+// what a run is made of here (its work directory, the containers runtime) and what an environment
+// module gets to start its services stay on this side.
 
-import type { LogFn, ProviderName } from '../core/types.js';
+import type { z } from 'zod';
+import type {
+  Clock,
+  EmitEvent,
+  LogFn,
+  ProviderName,
+  ServiceDescription,
+  StartedEnvironment,
+} from '../core/types.js';
 import type { ContainerRuntime } from './containers/runtime.js';
 
-/** What one run holds of a provider; disposing it releases all of it. */
-export interface ProviderRun {
+/** What an environment module gets when asked to start. */
+export interface EnvironmentStartContext {
+  provider: ProviderName;
+  /** With the containers provider: the run's network and its container factory. */
+  containers?: ContainerRuntime | undefined;
+  /** Environment name (its folder under environments/). */
+  name: string;
+  /** The environment's folder, for files it ships (service scripts, configs). */
+  dir: string;
+  /** Kept: logs and artefacts. */
+  runDir: string;
+  /** Removed at teardown: data directories. Owned by root, mode 0755. */
+  workDir: string;
+  /** Pass as ProcessSpec.runId so the leak sweep finds every process. */
+  runId: string;
+  clock: Clock;
+  signal: AbortSignal;
+  log: LogFn;
+  emit: EmitEvent;
+  /** A free loopback TCP port (not handed out twice in a run). */
+  freePort(): Promise<number>;
+}
+
+/**
+ * A built-in environment written in TypeScript: `environments/<name>/environment.ts`
+ * default-exports one. YAML environments (`environment.yaml`) need no code.
+ */
+export interface EnvironmentModule<O = unknown> {
+  description: string;
+  options?: z.ZodType<O>;
+  /** The providers it can run on (default: local only). */
+  providers?: readonly ProviderName[];
+  /**
+   * The services a start with these (parsed) options brings up, without starting anything: scenarios
+   * naming another service or role, or network faults on an environment without a fault proxy, are
+   * rejected before the run. Omitted: those checks are skipped for this environment.
+   */
+  services?(options: O): readonly ServiceDescription[];
+  start(ctx: EnvironmentStartContext, options: O): Promise<StartedEnvironment>;
+}
+
+/** What a provider opened for one run, before it is wrapped into the lifecycle's ProviderRun. */
+export interface OpenedRun {
   readonly provider: ProviderName;
   readonly runId: string;
   /** Scratch space for the services' data, removed at the end (or by the next run's sweep). */
   readonly workDir: string;
   /** With the containers provider: the run's network and container factory. */
   readonly containers?: ContainerRuntime | undefined;
-  /** Facts for the report (e.g. the image ids the run used). */
   info(): Record<string, unknown>;
-  /**
-   * Release everything the run still holds. Returns a description of what was left behind and had
-   * to be removed here (a leak of the environment's own teardown), or undefined when nothing was.
-   */
   close(log: LogFn): Promise<string | undefined>;
-}
-
-export interface Provider {
-  readonly name: ProviderName;
-  /** Remove what dead runs (a SIGKILLed harness) left behind, saying what was removed. */
-  sweep(log: LogFn): Promise<void>;
-  /** Acquire what a run needs before its environment starts. */
-  open(opts: { runId: string; scenario: string }): Promise<ProviderRun>;
 }

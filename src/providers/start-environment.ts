@@ -1,15 +1,11 @@
 import { join } from 'node:path';
 import { HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
-import {
-  type EnvironmentStartContext,
-  PROVIDERS,
-  type ProviderName,
-  type StartedEnvironment,
-} from '../core/types.js';
+import { PROVIDERS, type ProviderName, type StartedEnvironment } from '../core/types.js';
 import { importEnvironmentModule } from '../scenario/check-environment.js';
 import { resolveEnvironmentOptions } from '../scenario/environment-options.js';
 import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
 import { startYamlEnvironment } from './local/yaml-environment.js';
+import type { EnvironmentStartContext } from './provider.js';
 
 /** Refuses a provider the environment has no variant for (YAML environments run on both). */
 export async function requireProvider(dir: string, name: string, provider: ProviderName): Promise<void> {

@@ -2,7 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import type { RunReport, Verdict } from '../core/report-model.js';
-import type { ProgressSink, ProgressStatus } from '../core/runner.js';
+import type { ProgressSink, ProgressStatus } from '../core/run/progress.js';
 import type { RunEvent } from '../core/types.js';
 import {
   formatBound,

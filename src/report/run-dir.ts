@@ -40,9 +40,9 @@ function liveHolder(path: string): LockRecord | undefined {
 
 /**
  * Create `dir` and claim it for this run, or refuse (before anything starts) when a live run holds
- * it. A lock left by a dead run is taken over. Returns the release function.
+ * it. A lock left by a dead run is taken over. Disposing the result releases the claim.
  */
-export function claimRunDir(dir: string, runId: string, scenario: string): () => void {
+export function claimRunDir(dir: string, runId: string, scenario: string): Disposable {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK);
   const rec: LockRecord = {
@@ -68,11 +68,13 @@ export function claimRunDir(dir: string, runId: string, scenario: string): () =>
       unlinkSync(path);
     }
   }
-  return () => {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
+  return {
+    [Symbol.dispose]() {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    },
   };
 }

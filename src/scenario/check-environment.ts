@@ -7,15 +7,10 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
 import { errorMessage, HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
-import type {
-  AnyInjector,
-  AnyProbe,
-  EnvironmentModule,
-  ServiceDescription,
-  TargetSelector,
-} from '../core/types.js';
+import type { AnyInjector, AnyProbe, ServiceDescription, TargetSelector } from '../core/types.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
+import type { EnvironmentModule } from '../providers/provider.js';
 import { TIMER_LIMIT_HINT } from './duration.js';
 import { resolveEnvironmentOptions } from './environment-options.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';

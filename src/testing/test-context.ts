@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { createClock } from '../core/clock.js';
-import type { EnvironmentStartContext, RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
+import type { RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
+import type { EnvironmentStartContext } from '../providers/provider.js';
 
 export interface TestContext extends EnvironmentStartContext, Disposable {
   events: RunEvent[];

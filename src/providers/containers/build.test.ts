@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../core/runner.js';
+import { runScenario } from '../../run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from '../../scenario/load.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../testing/containers.js';
 import { buildServiceImage } from './build.js';

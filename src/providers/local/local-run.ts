@@ -3,10 +3,10 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderRun } from '../provider.js';
+import type { OpenedRun } from '../provider.js';
 import { RunRegistry } from './run-registry.js';
 
-export async function openLocalRun(opts: { runId: string; scenario: string }): Promise<ProviderRun> {
+export async function openLocalRun(opts: { runId: string; scenario: string }): Promise<OpenedRun> {
   const registry = new RunRegistry(opts.runId);
   let workDir: string;
   try {

@@ -1,12 +1,13 @@
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
-import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
+import type { StartedEnvironment } from '../../core/types.js';
 import { FAULT_PROXY } from '../../proxy/routing.js';
 import type { OptionValue } from '../../scenario/environment-options.js';
 import { type EnvironmentFileSpec, type ServiceSpec, unknownSubstitution } from '../../scenario/schema.js';
 import { substitute } from '../../scenario/substitution.js';
 import { isolateContainer } from '../containers/partition.js';
+import type { EnvironmentStartContext } from '../provider.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';

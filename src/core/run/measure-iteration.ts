@@ -1,13 +1,9 @@
-import type { LoadedScenario } from '../scenario/load.js';
-import { computeRpo, computeRto, summarizePhases, summarizeSeries } from './metrics.js';
-import type { IterationResult, ProbeIterationResult } from './report-model.js';
-import type { RecoveryOutcome } from './runner.js';
-import type { Incident, InjectedFault, RunContext, RunningProbe } from './types.js';
-
-export interface IterationProbes {
-  running: RunningProbe[];
-  startMs: number;
-}
+import type { LoadedScenario } from '../../scenario/load.js';
+import { computeRpo, computeRto, summarizePhases, summarizeSeries } from '../metrics.js';
+import type { IterationResult, ProbeIterationResult } from '../report-model.js';
+import type { Incident, RunContext, RunningProbe } from '../types.js';
+import type { ActiveFault } from './inject.js';
+import type { RecoveryOutcome } from './recover.js';
 
 /** Turn one iteration's raw ops and samples into results. Reads writes back (RPO) first. */
 export async function measureIteration(m: {
@@ -20,7 +16,7 @@ export async function measureIteration(m: {
   tInjectMs: number;
   /** Its detection counts from injection start: an injector that restarts the service can see it before returning. */
   incident: Incident;
-  faults: { fault: InjectedFault; kind: string; atMs: number; endedAtMs?: number }[];
+  faults: readonly ActiveFault[];
   recovery: RecoveryOutcome;
   ctx: RunContext;
 }): Promise<IterationResult> {

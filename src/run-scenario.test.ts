@@ -2,13 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinProbes } from '../probes/index.js';
-import { markedProcesses } from '../providers/local/run-registry.js';
-import { writeReports } from '../report/index.js';
-import { renderJunit } from '../report/junit.js';
-import { loadScenario, PROJECT_ROOT } from '../scenario/load.js';
-import { type Kinds, runScenario } from './runner.js';
-import type { AnyProbe, RunningProbe } from './types.js';
+import type { Kinds } from './core/run/deps.js';
+import type { AnyProbe, RunningProbe } from './core/types.js';
+import { builtinProbes } from './probes/index.js';
+import { markedProcesses } from './providers/local/run-registry.js';
+import { writeReports } from './report/index.js';
+import { renderJunit } from './report/junit.js';
+import { runScenario } from './run-scenario.js';
+import { loadScenario, PROJECT_ROOT } from './scenario/load.js';
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'test/fixtures/scenarios', `${name}.yaml`);
 

@@ -1,0 +1,84 @@
+// The run's report from what it measured: targets judged (unless the run errored), verdict,
+// expectation, exit code. Measures nothing, formats nothing.
+
+import type { LoadedScenario } from '../../scenario/load.js';
+import { DEFINITIONS, evaluateTargets, runVerdict } from '../evaluate.js';
+import { exitCodeOf, judgeExpectation } from '../expectation.js';
+import { computeMttr } from '../metrics.js';
+import type { IterationResult, RunReport, TargetResult, Verdict } from '../report-model.js';
+import type { Clock, ProviderName, RunEvent } from '../types.js';
+
+export const TOOL = { name: 'chaos-harness', version: '0.1.0' };
+
+export interface RunError {
+  code: string;
+  message: string;
+}
+
+export interface FinishedRun {
+  sc: LoadedScenario;
+  provider: ProviderName;
+  clock: Clock;
+  startedAt: string;
+  runDir: string;
+  repeat: number;
+  iterations: IterationResult[];
+  events: RunEvent[];
+  /** Why the run could not measure, if it could not. */
+  error: RunError | undefined;
+  /** The environment's and the provider run's facts, the provider's last. */
+  info: Record<string, unknown>;
+}
+
+export function buildReport(run: FinishedRun): RunReport {
+  const { sc, iterations } = run;
+  let { error } = run;
+  const mttr = computeMttr(iterations.map((it) => it.rtoMs));
+  let targets: TargetResult[] = [];
+  let verdict: Verdict = 'error';
+  if (!error) {
+    targets = evaluateTargets(sc.targets, iterations, mttr, {
+      primaryProbe: sc.primaryProbe,
+      expectImpact: sc.spec.expectImpact,
+    });
+    const noImpact = sc.spec.expectImpact && iterations.some((it) => !it.impact);
+    verdict = runVerdict(targets, noImpact);
+    if (noImpact)
+      error = {
+        code: 'NO_IMPACT',
+        message: 'the fault had no observable effect: a fault that did nothing cannot pass',
+      };
+    const bad = targets.find((t) => t.verdict === 'error');
+    if (bad)
+      error = { code: 'NOT_MEASURED', message: `${bad.metric} could not be measured: ${bad.note ?? ''}` };
+  }
+  const expectation = judgeExpectation(sc.spec.expect, verdict, targets);
+  const primary = sc.probes.find((p) => p.name === sc.primaryProbe);
+  const report: RunReport = {
+    schemaVersion: 1,
+    tool: TOOL,
+    scenario: {
+      name: sc.name,
+      file: sc.file,
+      ...(sc.spec.description ? { description: sc.spec.description } : {}),
+    },
+    environment: { name: sc.envName, provider: run.provider, info: run.info },
+    verdict,
+    exitCode: exitCodeOf(verdict, expectation),
+    ...(expectation ? { expectation } : {}),
+    startedAt: run.startedAt,
+    finishedAt: new Date().toISOString(),
+    wallMs: Math.round(run.clock.now()),
+    probeIntervalMs: primary?.intervalMs ?? 0,
+    stableForMs: sc.spec.recovery.stableFor,
+    repeat: run.repeat,
+    iterations,
+    mttr,
+    targets,
+    events: run.events,
+    definitions: DEFINITIONS,
+    runDir: run.runDir,
+  };
+  if (error) report.error = error;
+  return report;
+}
