@@ -39,20 +39,9 @@ fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies (compiles better-sqlite3; about a minute on 2 cores)"
-  # npm ci refuses a lockfile that lacks other platforms' optional binaries (biome, rollup,
-  # esbuild builds for macOS/Windows), and a registry mirror without them cannot produce one.
-  # Then install from the same lockfile without rewriting it: still one install per run.
-  ci_err=$(mktemp)
-  trap 'rm -f "$ci_err"' EXIT
-  if ! npm ci --no-audit --no-fund 2>"$ci_err"; then
-    if grep -q 'EUSAGE' "$ci_err"; then
-      echo "setup: npm ci refused the lockfile (optional binaries of other platforms missing); npm install --no-save"
-      npm install --no-save --no-audit --no-fund
-    else
-      cat "$ci_err" >&2
-      exit 1
-    fi
-  fi
+  # Exactly the locked tree: the lockfile carries every platform's optional binaries (biome,
+  # rollup, esbuild), so npm ci works on Linux, macOS and Windows alike.
+  npm ci --no-audit --no-fund
 else
   echo "setup: node_modules is up to date"
 fi
