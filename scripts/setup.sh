@@ -22,7 +22,7 @@ for arg in "$@"; do
   esac
 done
 
-PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy)
+PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy libxml2-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

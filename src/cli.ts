@@ -1,18 +1,26 @@
 // Argument parsing and process concerns (signals, exit codes) only; the work is in src/core.
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatError, ReportWriteError, toHarnessError } from './core/errors.js';
+import { formatError, HarnessError, ReportWriteError, toHarnessError } from './core/errors.js';
 import { PROVIDERS, type ProviderName } from './core/types.js';
 import { recordsDir } from './providers/local/run-registry.js';
-import { createProgressReporter, renderSummary, writeReports } from './report/index.js';
+import {
+  createProgressReporter,
+  type ProgressReporter,
+  renderSummary,
+  writeReports,
+} from './report/index.js';
 import { prepareOutputDir } from './report/output-dir.js';
 import { runScenario } from './run-scenario.js';
-import { loadCheckedScenario } from './scenario/check-environment.js';
+import { checkScenario, loadCheckedScenario } from './scenario/check-environment.js';
 import { environmentKind, PROJECT_ROOT, readYaml } from './scenario/load.js';
 import { MAX_REPEAT } from './scenario/schema.js';
 import { validateFile } from './scenario/validate-file.js';
+import { runSuite, writeSuiteOutputs } from './suite/run-suite.js';
+import { parseShard, type Shard, scenarioFiles, selectScenarios } from './suite/select.js';
+import { mergeSummaries, readSummary, renderSummaryMarkdown } from './suite/summary.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -42,17 +50,8 @@ function providerName(v: string): ProviderName {
   return v as ProviderName;
 }
 
-async function run(
-  ref: string,
-  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName },
-): Promise<void> {
-  verbose ||= Boolean(opts.verbose);
-  const scenario = await loadCheckedScenario(ref);
-  // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
-  const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
-  if (outDir === undefined) prepareOutputDir('runs', 'report directory');
-  prepareOutputDir(tmpdir(), 'TMPDIR');
-  prepareOutputDir(recordsDir(), 'run-record directory');
+/** Aborted on the first SIGINT/SIGTERM (the run tears down and reports); a second one exits at once. */
+function stopOnSignals(): AbortSignal {
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -68,6 +67,100 @@ async function run(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return ac.signal;
+}
+
+function checkWritable(outDir: string, what: string): string {
+  const dir = prepareOutputDir(outDir, what);
+  prepareOutputDir(tmpdir(), 'TMPDIR');
+  prepareOutputDir(recordsDir(), 'run-record directory');
+  return dir;
+}
+
+async function suite(
+  refs: string[],
+  opts: {
+    tag: string[];
+    shard?: Shard;
+    bail?: boolean;
+    out?: string;
+    provider?: ProviderName;
+    repeat?: number;
+    verbose?: boolean;
+  },
+): Promise<void> {
+  verbose ||= Boolean(opts.verbose);
+  const { selected, mine } = selectScenarios(scenarioFiles(refs), opts.tag, opts.shard);
+  // Every selected file is checked against its environment before the first run starts.
+  for (const sc of mine) await checkScenario(sc);
+  if (mine.length === 0) {
+    throw new HarnessError(
+      'INVALID_INPUT',
+      `suite: nothing to run (${selected.length} scenario(s) selected${opts.shard ? `, none in shard ${opts.shard.index}/${opts.shard.total}` : ''})`,
+    );
+  }
+  const outDir = checkWritable(
+    opts.out ?? join('runs', `suite-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+    '--out',
+  );
+  const signal = stopOnSignals();
+  const out = process.stdout;
+  const shards = opts.shard ? [`${opts.shard.index}/${opts.shard.total}`] : [];
+  out.write(
+    `suite: ${mine.length} of ${selected.length} scenario(s)${shards.length ? ` (shard ${shards[0]})` : ''} into ${outDir}\n`,
+  );
+  let progress: ProgressReporter | undefined;
+  const summary = await runSuite({
+    scenarios: mine,
+    selection: { refs, tags: opts.tag, shards, selected: selected.length },
+    outDir,
+    provider: opts.provider,
+    repeat: opts.repeat,
+    bail: opts.bail,
+    signal,
+    run: runScenario,
+    progressFor: (sc, i, n) => {
+      out.write(`\n[${i + 1}/${n}] ${sc.name}: ${sc.spec.description?.split('\n')[0] ?? ''}\n`);
+      progress = createProgressReporter({
+        stream: out,
+        isTTY: Boolean(out.isTTY),
+        clock: () => performance.now(),
+      });
+      return progress;
+    },
+    onRunEnd: (report) => {
+      progress?.close();
+      out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: [report.runDir] })}`);
+    },
+  });
+  const paths = writeSuiteOutputs(summary, outDir);
+  out.write(`\n${renderSummaryMarkdown(summary)}\nwritten: ${paths.join(', ')}\n`);
+  process.exitCode = summary.exitCode;
+}
+
+async function merge(dirs: string[], opts: { out: string }): Promise<void> {
+  const outDir = prepareOutputDir(opts.out, '--out');
+  const summary = mergeSummaries(
+    dirs.map((dir) => ({ summary: readSummary(dir), dir: resolve(dir) })),
+    resolve(outDir),
+  );
+  const paths = writeSuiteOutputs(summary, outDir);
+  process.stdout.write(`${renderSummaryMarkdown(summary)}\nwritten: ${paths.join(', ')}\n`);
+  process.exitCode = summary.exitCode;
+}
+
+async function run(
+  ref: string,
+  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName },
+): Promise<void> {
+  verbose ||= Boolean(opts.verbose);
+  const scenario = await loadCheckedScenario(ref);
+  // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
+  const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
+  if (outDir === undefined) prepareOutputDir('runs', 'report directory');
+  prepareOutputDir(tmpdir(), 'TMPDIR');
+  prepareOutputDir(recordsDir(), 'run-record directory');
+  const signal = stopOnSignals();
   const out = process.stdout;
   const progress = createProgressReporter({
     stream: out,
@@ -81,7 +174,7 @@ async function run(
     repeat: opts.repeat,
     provider: opts.provider,
     progress,
-    signal: ac.signal,
+    signal,
   });
   progress.close();
   let paths: readonly string[];
@@ -152,6 +245,40 @@ program
   .option('--out <dir>', 'report directory (default runs/<scenario>-<timestamp>)')
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
+
+program
+  .command('suite')
+  .description('run several scenarios one after another and write summary.md, summary.json and one junit.xml')
+  .argument('[scenarios...]', 'names, files or globs (default: every scenario in scenarios/)')
+  .option(
+    '--tag <tag>',
+    'only scenarios with this tag (repeatable: all of them)',
+    (v: string, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option('--shard <i/n>', 'run only the i-th of n shares (CI matrices; `merge` joins them)', (v: string) => {
+    try {
+      return parseShard(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message.replace(/^--shard: /, ''));
+    }
+  })
+  .option('--bail', 'stop after the first scenario that does not behave as declared')
+  .option('--repeat <n>', `iterations of each scenario, 1 to ${MAX_REPEAT}`, repeatCount)
+  .option('--provider <name>', `how services run: ${PROVIDERS.join(' or ')}`, providerName)
+  .option(
+    '--out <dir>',
+    'output directory (default runs/suite-<timestamp>): one folder per scenario + the summary',
+  )
+  .option('--verbose', 'show stack traces of harness errors')
+  .action(suite);
+
+program
+  .command('merge')
+  .description('join the outputs of several suite shards into one summary and junit.xml')
+  .argument('<dirs...>', "the shards' --out directories")
+  .requiredOption('--out <dir>', 'where the merged summary goes')
+  .action(merge);
 
 program.command('list').description('list scenarios and environments').action(list);
 

@@ -99,7 +99,16 @@ function runCase(r: RunReport, cases: readonly Case[]): Case | undefined {
   return { name: 'run', outcome: { element, type: r.verdict, message, body } };
 }
 
-export function renderJunit(report: RunReport): string {
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  time: string;
+}
+
+/** One run as a <testsuite> element (indented for a <testsuites> parent), and its counts. */
+export function junitTestsuite(report: RunReport): { xml: string[]; counts: Counts } {
   const scenario = report.scenario.name;
   // Only a run that behaved as declared turns its failed targets green; otherwise they stay red.
   const asDeclared = report.expectation?.met === true;
@@ -108,12 +117,9 @@ export function renderJunit(report: RunReport): string {
   if (run) cases.push(run);
   const failures = cases.filter((c) => c.outcome?.element === 'failure').length;
   const errors = cases.filter((c) => c.outcome?.element === 'error').length;
-  const time = seconds(report.wallMs);
-  const counts = { tests: cases.length, failures, errors, skipped: 0, time };
+  const counts = { tests: cases.length, failures, errors, skipped: 0, time: seconds(report.wallMs) };
 
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: report.tool.name, ...counts })}>`,
+  const xml = [
     `  <testsuite${attrs({ name: scenario, ...counts, timestamp: report.startedAt })}>`,
     '    <properties>',
     ...Object.entries({
@@ -130,16 +136,34 @@ export function renderJunit(report: RunReport): string {
     // Targets are judged after the run, so no time belongs to one testcase; the suite carries it.
     const head = `    <testcase${attrs({ classname: scenario, name: c.name, time: '0.000' })}`;
     if (!c.outcome) {
-      lines.push(`${head}/>`);
+      xml.push(`${head}/>`);
       continue;
     }
     const o = c.outcome;
-    lines.push(
+    xml.push(
       `${head}>`,
       `      <${o.element}${attrs({ message: o.message, type: o.type })}>${escapeXmlText(o.body)}</${o.element}>`,
       '    </testcase>',
     );
   }
-  lines.push('  </testsuite>', '</testsuites>');
-  return `${lines.join('\n')}\n`;
+  xml.push('  </testsuite>');
+  return { xml, counts };
+}
+
+/** Several runs (a suite) as one junit.xml: one <testsuite> per run, totals on <testsuites>. */
+export function renderJunitSuites(name: string, reports: readonly RunReport[]): string {
+  const suites = reports.map(junitTestsuite);
+  const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped') => suites.reduce((n, s) => n + s.counts[k], 0);
+  const time = seconds(reports.reduce((n, r) => n + r.wallMs, 0));
+  const totals = { tests: sum('tests'), failures: sum('failures'), errors: sum('errors'), skipped: 0, time };
+  return `${[
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name, ...totals })}>`,
+    ...suites.flatMap((s) => s.xml),
+    '</testsuites>',
+  ].join('\n')}\n`;
+}
+
+export function renderJunit(report: RunReport): string {
+  return renderJunitSuites(report.tool.name, [report]);
 }

@@ -133,6 +133,12 @@ export const scenario = z.strictObject({
       "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
     ),
   description: z.string().optional(),
+  tags: z
+    .array(
+      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a tag like "nightly" or "negative-control"' }),
+    )
+    .default([])
+    .describe('labels a suite selects by (chaos-harness suite --tag nightly)'),
   environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
   environmentOptions: z.record(z.string(), z.unknown()).optional(),
   probes: z

@@ -1,0 +1,96 @@
+// A suite: the selected scenarios one after another, each with its own run directory and full
+// reports, then summary.json, summary.md and one junit.xml for all of them. One run at a time:
+// scenarios measure timing, and two at once on the same machine would disturb each other.
+
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { RunReport } from '../core/report-model.js';
+import type { ProgressSink } from '../core/run/progress.js';
+import type { ProviderName } from '../core/types.js';
+import { writeReports } from '../report/index.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import {
+  entryOf,
+  newSummary,
+  renderSuiteJunit,
+  renderSummaryJson,
+  renderSummaryMarkdown,
+  type SuiteSummary,
+  worstExitCode,
+} from './summary.js';
+
+export interface SuiteOptions {
+  scenarios: readonly LoadedScenario[];
+  selection: SuiteSummary['selection'];
+  outDir: string;
+  provider?: ProviderName | undefined;
+  repeat?: number | undefined;
+  /** Stop after the first run that did not behave as declared. */
+  bail?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  /** Runs one scenario (src/run-scenario.ts runScenario). */
+  run(opts: {
+    scenario: LoadedScenario;
+    outDir: string;
+    provider?: ProviderName | undefined;
+    repeat?: number | undefined;
+    signal?: AbortSignal | undefined;
+    progress?: ProgressSink | undefined;
+  }): Promise<RunReport>;
+  /** Per run: progress output, and a line when it ends. */
+  progressFor?: (scenario: LoadedScenario, index: number, of: number) => ProgressSink | undefined;
+  onRunEnd?: (report: RunReport, index: number, of: number) => void;
+}
+
+/** Writes summary.json, summary.md and junit.xml into `dir`; returns their paths. */
+export function writeSuiteOutputs(summary: SuiteSummary, dir: string): string[] {
+  const files = {
+    'summary.json': renderSummaryJson(summary),
+    'summary.md': renderSummaryMarkdown(summary),
+    'junit.xml': renderSuiteJunit(summary, dir),
+  };
+  return Object.entries(files).map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}
+
+export async function runSuite(opts: SuiteOptions): Promise<SuiteSummary> {
+  const t0 = performance.now();
+  const summary = newSummary(opts.selection, new Date().toISOString());
+  const used = new Set<string>();
+  const total = opts.scenarios.length;
+  for (const [i, scenario] of opts.scenarios.entries()) {
+    const file = relative(process.cwd(), scenario.file).startsWith('..')
+      ? scenario.file
+      : relative(process.cwd(), scenario.file);
+    if (opts.signal?.aborted) {
+      summary.notRun.push({ name: scenario.name, file, reason: 'interrupted' });
+      continue;
+    }
+    const stopped = opts.bail && summary.scenarios.some((e) => e.exitCode !== 0);
+    if (stopped) {
+      summary.notRun.push({ name: scenario.name, file, reason: 'bail' });
+      continue;
+    }
+    let dirName = scenario.name;
+    for (let n = 2; used.has(dirName); n++) dirName = `${scenario.name}-${n}`;
+    used.add(dirName);
+    const report = await opts.run({
+      scenario,
+      outDir: join(opts.outDir, dirName),
+      provider: opts.provider,
+      repeat: opts.repeat,
+      signal: opts.signal,
+      progress: opts.progressFor?.(scenario, i, total),
+    });
+    await writeReports(report, report.runDir);
+    summary.scenarios.push(entryOf(report, file, scenario.spec.tags, opts.outDir));
+    opts.onRunEnd?.(report, i, total);
+  }
+  summary.finishedAt = new Date().toISOString();
+  summary.wallMs = Math.round(performance.now() - t0);
+  summary.exitCode = worstExitCode(summary.scenarios, summary.notRun);
+  return summary;
+}
