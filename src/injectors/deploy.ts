@@ -1,25 +1,38 @@
 // Fault kind `deploy`: run a deploy pipeline (the system under test) that ships a given version,
 // and record what it did. The environment provides the pipeline through `env.extensions.deploy`.
 // inject() returns once the pipeline has started (its first STEP line), so t_inject is the start of
-// the deploy; `ended` resolves when the pipeline exits.
+// the deploy; `ended` resolves when the pipeline exits. How the pipeline is run (a process of the
+// harness's host, with the run's marker) is the environment's business: the injector only sees a
+// PipelineRun, and reports no pid or anything else of a provider.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, RecoveryStep, RunContext, StartedEnvironment } from '../core/types.js';
-import { ManagedProcess } from '../providers/local/managed-process.js';
 import { type DeployLine, LogFollower, parseDeployLine } from './deploy-output.js';
 
 export const DEPLOY_EXTENSION = 'deploy';
+
+/** One run of the pipeline, started by the environment. */
+export interface PipelineRun {
+  readonly running: boolean;
+  /** Resolves when the pipeline ends (at once when it could not start). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Set when it could not be started at all (a missing command). */
+  readonly startError: Error | undefined;
+  /** Ask it to stop, force it after graceMs; resolves once it has ended. */
+  stop(graceMs: number): Promise<unknown>;
+}
 
 /** What an environment publishes as `env.extensions.deploy`. */
 export interface DeployExtension {
   /** argv of the pipeline; the injector appends `--version <v>` and `extraArgs`. */
   command: readonly string[];
-  cwd?: string;
-  /** ProcessSpec.runId, so the leak sweep finds the pipeline and whatever it starts. */
+  /** The run's id: the leak sweep finds the pipeline and whatever it starts by it. */
   runId: string;
   logDir: string;
+  /** Starts `argv` with its stdout and stderr appended to `logFile`. */
+  run(argv: readonly string[], opts: { name: string; logFile: string }): PipelineRun;
   /** Which slot takes traffic now, and its version. */
   liveVersion(signal?: AbortSignal): Promise<{ slot: string; version: string | null }>;
   /** Send traffic back to `slot` and stop the other one: undoes a failed deploy left live. */
@@ -54,11 +67,12 @@ function deployExtension(env: StartedEnvironment): DeployExtension {
     !ext ||
     !Array.isArray(ext.command) ||
     typeof ext.runId !== 'string' ||
+    typeof ext.run !== 'function' ||
     typeof ext.restore !== 'function'
   ) {
     throw new HarnessError(
       'INJECTION_FAILED',
-      `environment "${env.name}" has no deploy pipeline (expected extensions.${DEPLOY_EXTENSION} = { command, runId, logDir, liveVersion, restore })`,
+      `environment "${env.name}" has no deploy pipeline (expected extensions.${DEPLOY_EXTENSION} = { command, runId, logDir, run, liveVersion, restore })`,
     );
   }
   return ext as DeployExtension;
@@ -88,14 +102,6 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   const argv = [...(params.command ?? ext.command), '--version', params.version, ...params.extraArgs];
   const before = await ext.liveVersion(signal);
   const logFile = join(ext.logDir, `deploy-${params.version}-${Date.now()}.log`);
-  const proc = new ManagedProcess({
-    name: `deploy ${params.version}`,
-    command: argv[0] as string,
-    args: argv.slice(1),
-    ...(ext.cwd ? { cwd: ext.cwd } : {}),
-    logFile,
-    runId: ext.runId,
-  });
   const steps: RecordedStep[] = [];
   const details: Record<string, unknown> = {
     version: params.version,
@@ -129,8 +135,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   });
 
   details.startedMs = clock.now();
-  proc.start();
-  details.pid = proc.pid;
+  const proc = ext.run(argv, { name: `deploy ${params.version}`, logFile });
   const exited = proc.exited;
   const startOrExit = Promise.race([
     started.then(() => 'started' as const),
@@ -143,7 +148,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   if (startWait !== 'started') {
     await proc.stop(2000);
     await follower.close();
-    const why = proc.spawnError?.message ?? `${startWait} before printing a STEP line (see ${logFile})`;
+    const why = proc.startError?.message ?? `${startWait} before printing a STEP line (see ${logFile})`;
     throw new HarnessError('INJECTION_FAILED', `deploy pipeline for ${params.version}: ${why}`);
   }
 
