@@ -128,18 +128,27 @@ export class ContainerSlotService implements StartedService, AsyncDisposable {
     if (slot.version === null)
       throw new HarnessError('NOT_READY', `slot ${this.name} has no version deployed`);
     if (!this.running()) {
-      const existing = this.#container();
-      let restarted = false;
+      const existing = this.#containerId();
+      let id: string | undefined;
       if (existing) {
-        restarted = await existing.start().then(
-          () => true,
-          () => false, // removed meanwhile: make a new one
-        );
+        const before = this.#opts.states.starts(existing);
+        const restarted = await this.#opts.docker
+          .getContainer(existing)
+          .start()
+          .then(
+            () => true,
+            () => false, // removed meanwhile: make a new one
+          );
+        if (restarted) {
+          await this.#opts.states.started(existing, before, EXIT_TIMEOUT_MS);
+          id = existing;
+        }
       }
-      if (!restarted) {
-        const { id, log } = await runSlotContainer(state, this.#opts.slot, slot.version);
-        state.slots[this.#opts.slot] = { ...slot, container: id, log };
+      if (!id) {
+        const made = await runSlotContainer(state, this.#opts.slot, slot.version);
+        state.slots[this.#opts.slot] = { ...slot, container: made.id, log: made.log };
         writeState(this.#opts.statePath, state);
+        await this.#opts.states.started(made.id, 0, EXIT_TIMEOUT_MS);
       }
     }
     await this.waitReady(signal);
