@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/core/runner.js';
 import { sweepDeadContainerRuns } from '../src/providers/containers/sweep.js';
 import { cleanupStaleRuns } from '../src/providers/local/run-registry.js';
+import { requireProvider } from '../src/providers/start-environment.js';
 import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../src/testing/containers.js';
 import { waitFor } from '../src/testing/wait.js';
@@ -111,9 +112,16 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
   });
 
+  it('refuses, before starting anything, an environment module that declares no containers variant', async () => {
+    // Every built-in environment has one now; a module of one's own that lists no `providers` is local only.
+    const dir = join(PROJECT_ROOT, 'test/fixtures/environments/local-only');
+    await expect(requireProvider(dir, 'local-only', 'containers')).rejects.toThrow(
+      'environment "local-only" cannot run on the containers provider yet (it supports: local)',
+    );
+  });
+
   it('refuses a YAML environment whose service names no image, before any container starts', async () => {
-    // Every built-in environment has a containers variant; what the provider still cannot run is
-    // a service without an image (test/fixtures/environments/no-restart declares none).
+    // test/fixtures/environments/no-restart declares no image for its service.
     const runId = 'containers-test-refused';
     const report = await runScenario({
       scenario: loadScenario(join(PROJECT_ROOT, 'test/fixtures/scenarios/never-recovers.yaml')),
