@@ -1,6 +1,7 @@
 // The containers provider against the real engine that setup-containers.sh starts: a scenario
 // runs in containers with the same file, and nothing with the run's label outlives it, whether
-// the run ends, is interrupted (SIGINT, SIGTERM) or is SIGKILLed (then the next run removes it).
+// the run ends, is interrupted (SIGINT, SIGTERM) or is SIGKILLed (then the next run removes it,
+// also the containers a deploy pipeline started behind the harness's back).
 // Skipped, with the reason printed, only where no engine answers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepDeadContainerRuns } from '../src/providers/containers/sweep.js';
 import { cleanupStaleRuns } from '../src/providers/local/run-registry.js';
+import { requireProvider } from '../src/providers/start-environment.js';
 import { runScenario } from '../src/run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../src/testing/containers.js';
@@ -32,8 +34,8 @@ const leftovers = (runId: string) => runLeftovers(docker as Docker, runId);
 function cli(
   runId: string,
   out: string,
+  scenario = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml'),
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const scenario = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml');
   const child = spawn(
     process.execPath,
     ['bin/chaos-harness.js', 'run', scenario, '--provider', 'containers', '--out', out],
@@ -110,13 +112,47 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
   });
 
-  it('refuses, before starting anything, an environment that has no containers variant yet', async () => {
-    await expect(
-      runScenario({
-        scenario: loadScenario('deploy-zero-downtime'),
-        provider: 'containers',
-        runId: 'containers-test-refused',
-      }),
-    ).rejects.toThrow(/environment "app-bluegreen" cannot run on the containers provider yet/);
+  it('refuses, before starting anything, an environment module that declares no containers variant', async () => {
+    // Every built-in environment has one now; a module of one's own that lists no `providers` is local only.
+    const dir = join(PROJECT_ROOT, 'test/fixtures/environments/local-only');
+    await expect(requireProvider(dir, 'local-only', 'containers')).rejects.toThrow(
+      'environment "local-only" cannot run on the containers provider yet (it supports: local)',
+    );
+  });
+
+  it('refuses a YAML environment whose service names no image, before any container starts', async () => {
+    // test/fixtures/environments/no-restart declares no image for its service.
+    const runId = 'containers-test-refused';
+    const report = await runScenario({
+      scenario: loadScenario(join(PROJECT_ROOT, 'test/fixtures/scenarios/never-recovers.yaml')),
+      provider: 'containers',
+      outDir: mkdtempSync(join(root, 'out-')),
+      runId,
+    });
+    expect(report.verdict).toBe('error');
+    expect(report.error?.message).toMatch(
+      /services\.api\.image: the containers provider needs an image to run this service in/,
+    );
+    expect(report.iterations).toEqual([]);
+    expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
+  });
+
+  it("removes the slot container a SIGKILLed run's deploy pipeline started, in the next run", async () => {
+    const runId = 'containers-test-sigkill-deploy';
+    // Without rollback the pipeline leaves its green container live, whether or not it outlives
+    // the harness, so what is left does not depend on how far it got.
+    const run = cli(runId, mkdtempSync(join(root, 'out-')), 'deploy-failure-no-rollback');
+    await waitFor('the pipeline to switch to its new slot', () => /switch ok/.test(run.output()), 90_000);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const left = await leftovers(runId);
+    // HAProxy, blue (started by the environment) and green (started by the pipeline).
+    expect(left.containers).toHaveLength(3);
+    expect(left.containers.filter((n) => /-green-\d+$/.test(n))).toHaveLength(1);
+    // As the next run does it: the local sweep (the pipeline process), then the containers'.
+    expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
+    const swept = await sweepDeadContainerRuns();
+    expect(swept).toContainEqual({ runId, containers: 3, networks: 1 });
+    expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
   });
 });

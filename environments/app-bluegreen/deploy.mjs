@@ -1,19 +1,20 @@
 // The deploy pipeline under test, shipped as the reference implementation of the promise
 // "blue-green deploys roll back in < 2 min with zero downtime". Plain Node, no harness imports:
-// it drives the stack only the way a real pipeline would (start a process, HAProxy runtime API).
+// it drives the stack only the way a real pipeline would: start the new version (a process, or a
+// container with the docker CLI when the state file has `containers`), HAProxy's runtime API.
 //
 //   node deploy.mjs --state <workDir>/bluegreen-state.json --version <v> [--no-rollback] ...
 //
 // Every step prints `STEP <name> <start|ok|fail|skip> <iso time> <detail>`; the last line is
 // `RESULT <deployed|rolled-back|failed> <iso time> <detail>`.
 // Exit: 0 deployed, 1 failed and rolled back, 2 failed and left as is (--no-rollback), 3 pipeline error.
-import { spawn } from 'node:child_process';
-import { openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { liveSlot, serverStats, setTraffic } from './haproxy-runtime.mjs';
+import { dockerSlots } from './slots-docker.mjs';
+import { processSlots } from './slots-process.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +38,7 @@ function step(name, status, detail = '') {
 }
 function result(outcome, detail, code) {
   process.stdout.write(`RESULT ${outcome} ${new Date().toISOString()} ${detail}\n`);
-  // The new slot is detached and must outlive the pipeline: exit explicitly.
+  // The new slot (detached process or container) must outlive the pipeline: exit explicitly.
   process.exit(code);
 }
 
@@ -52,34 +53,10 @@ function writeState(state) {
   renameSync(`${statePath}.tmp`, statePath);
 }
 
-/** Field 22 of /proc/<pid>/stat tells our process from a reused pid. */
-function startTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-const alive = (slot) =>
-  slot?.pid !== undefined && slot.pid !== null && startTicks(slot.pid) === slot.startTicks;
-
-async function stopSlot(slot, graceMs = 3000) {
-  if (!alive(slot)) return 'not running';
-  const signalGroup = (sig) => {
-    try {
-      process.kill(-slot.pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signalGroup('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive(slot) && Date.now() < deadline) await sleep(25);
-  if (alive(slot)) signalGroup('SIGKILL');
-  while (alive(slot) && Date.now() < deadline + 2000) await sleep(25);
-  return alive(slot) ? 'still running after SIGKILL' : 'stopped';
-}
+/** Processes or containers: how this stack's slots run (see slots-process.mjs, slots-docker.mjs). */
+let slots = processSlots;
+const alive = (slot) => slots.alive(slot);
+const stopSlot = (slot) => slots.stop(slot);
 
 function httpGet(port, path, timeoutMs, agent) {
   return new Promise((resolve) => {
@@ -113,7 +90,7 @@ async function rollBack(state, from, to, switched, why) {
     }
   }
   const stopped = await stopSlot(state.slots[from]);
-  state.slots[from] = { ...state.slots[from], pid: null, startTicks: null };
+  state.slots[from] = slots.cleared(state.slots[from]);
   writeState(state);
   step('stop-slot', 'ok', `${from}: ${stopped}`);
   step('rollback', 'ok', `traffic on ${to} (version ${state.slots[to].version})`);
@@ -122,46 +99,22 @@ async function rollBack(state, from, to, switched, why) {
 
 async function main() {
   const state = readState();
+  if (state.containers) slots = dockerSlots;
   const from = await liveSlot(state.socket, state.backend);
   const to = from === 'blue' ? 'green' : 'blue';
   const version = args.version;
   step('plan', 'ok', `live=${from} (version ${state.slots[from].version}) target=${to} version=${version}`);
 
-  if (alive(state.slots[to])) {
+  if (await alive(state.slots[to])) {
     step('stop-idle', 'start', `${to} still runs version ${state.slots[to].version}`);
     step('stop-idle', 'ok', `${to}: ${await stopSlot(state.slots[to])}`);
   }
 
   step('start-slot', 'start', `${to} version=${version} port=${state.slots[to].port}`);
-  const logFile = join(state.logDir, `${to}-${Date.now()}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    [
-      state.appScript,
-      '--port',
-      String(state.slots[to].port),
-      '--version',
-      version,
-      '--slot',
-      to,
-      ...state.appArgs,
-    ],
-    { detached: true, stdio: ['ignore', fd, fd] },
-  );
-  let exitCode;
-  child.on('exit', (code, signal) => {
-    exitCode = code ?? signal;
-  });
-  state.slots[to] = {
-    ...state.slots[to],
-    version,
-    pid: child.pid,
-    startTicks: startTicks(child.pid),
-    log: logFile,
-  };
+  const started = await slots.start(state, to, version);
+  state.slots[to] = { ...state.slots[to], ...started.fields };
   writeState(state);
-  step('start-slot', 'ok', `${to} pid=${child.pid}`);
+  step('start-slot', 'ok', `${to} ${started.detail}`);
 
   step(
     'health-check',
@@ -171,6 +124,7 @@ async function main() {
   const healthStart = Date.now();
   let last = 'no answer';
   for (;;) {
+    const exitCode = await started.exited();
     if (exitCode !== undefined) {
       const why = `${to} exited (${exitCode}) after ${Date.now() - healthStart}ms`;
       step('health-check', 'fail', why);
@@ -187,6 +141,17 @@ async function main() {
     await sleep(num('health-interval-ms'));
   }
   step('health-check', 'ok', `healthy after ${Date.now() - healthStart}ms`);
+
+  if (slots.beforeSwitch) {
+    step('lb-address', 'start', `${to}: wait until HAProxy has the new address`);
+    try {
+      step('lb-address', 'ok', await slots.beforeSwitch(state, to));
+    } catch (err) {
+      const why = String(err?.message ?? err);
+      step('lb-address', 'fail', why);
+      return failed(state, to, from, false, why);
+    }
+  }
 
   const before = (await serverStats(state.socket, state.backend))[to];
   step('switch', 'start', `${from} -> ${to}`);
@@ -227,7 +192,7 @@ async function watch(state, to, before) {
   try {
     while (Date.now() - t0 < watchMs) {
       await sleep(200);
-      if (!alive(state.slots[to])) {
+      if (!(await alive(state.slots[to]))) {
         step('watch', 'fail', `${to} died during the watch`);
         return `${to} died after the switch`;
       }
@@ -260,7 +225,7 @@ async function failed(state, to, from, switched, why) {
   if (!switched) {
     // Nothing to roll back; a crashed or unhealthy idle slot is only cleaned up.
     await stopSlot(state.slots[to]);
-    state.slots[to] = { ...state.slots[to], pid: null, startTicks: null };
+    state.slots[to] = slots.cleared(state.slots[to]);
   } else {
     state.live = to;
   }

@@ -1,10 +1,10 @@
-// Blue-green API service behind HAProxy: two slots on loopback ports, one live, traffic moved by
-// the HAProxy runtime API. The deploy pipeline (deploy.mjs) is the thing under test; the
-// environment only brings up the first version and hands the pipeline to the `deploy` injector.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Blue-green API service behind HAProxy: two slots, one live, traffic moved by the HAProxy runtime
+// API. The deploy pipeline (deploy.mjs) is the thing under test; the environment only brings up
+// the first version and hands the pipeline to the `deploy` injector. Local provider: HAProxy and
+// the slots are processes on loopback ports (below); containers provider: containers.ts.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import type { StartedEnvironment } from '../../src/core/types.js';
@@ -13,10 +13,12 @@ import { LocalService } from '../../src/providers/local/local-service.js';
 import { recordDir } from '../../src/providers/local/run-registry.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
-import { DEPLOY, type DeployPipeline } from '../../src/stacks/deploy.js';
-import { haproxy, liveSlot, setTraffic } from './haproxy-runtime.mjs';
+import { DEPLOY } from '../../src/stacks/deploy.js';
+import { startInContainers } from './containers.js';
+import { deployExtension } from './deploy-extension.js';
 import { SlotService } from './slot-service.js';
-import { type BlueGreenState, readState, type SlotName, writeState } from './state.js';
+import { appArgs, BACKEND, renderConfig, waitForSocket } from './stack.js';
+import { type BlueGreenState, type SlotName, writeState } from './state.js';
 
 export const APP_VERSIONS = ['good', 'crash-on-boot', 'fails-health', 'errors-after-switch', 'slow'] as const;
 
@@ -35,34 +37,13 @@ export const appBlueGreenOptions = z.strictObject({
 });
 export type AppBlueGreenOptions = z.infer<typeof appBlueGreenOptions>;
 
-const BACKEND = 'app';
-
-async function waitForSocket(socket: string, signal: AbortSignal, timeoutMs: number): Promise<string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await haproxy(socket, 'show info', 1000);
-    } catch (err) {
-      if (performance.now() > deadline) {
-        throw new HarnessError(
-          'NOT_READY',
-          `HAProxy runtime API ${socket} did not answer within ${timeoutMs}ms`,
-          {
-            cause: err,
-          },
-        );
-      }
-      await sleep(50, undefined, { signal });
-    }
-  }
-}
-
 async function start(
   ctx: EnvironmentStartContext,
   options: AppBlueGreenOptions,
 ): Promise<StartedEnvironment> {
-  const t0 = ctx.clock.now();
   const o = appBlueGreenOptions.parse(options ?? {});
+  if (ctx.provider === 'containers') return startInContainers(ctx, o);
+  const t0 = ctx.clock.now();
   if (o.haproxy.includes('/') && !existsSync(o.haproxy)) {
     throw new HarnessError(
       'BINARY_MISSING',
@@ -91,12 +72,7 @@ async function start(
       bluePort: String(bluePort),
       greenPort: String(greenPort),
     };
-    const cfgPath = join(ctx.workDir, 'haproxy.cfg');
-    const template = readFileSync(join(ctx.dir, 'haproxy.cfg.template'), 'utf8');
-    writeFileSync(
-      cfgPath,
-      template.replace(/\$\{(\w+)\}/g, (_, k: string) => values[k] ?? ''),
-    );
+    const cfgPath = renderConfig(join(ctx.dir, 'haproxy.cfg.template'), values, ctx.workDir);
 
     const statePath = join(ctx.workDir, 'bluegreen-state.json');
     const state: BlueGreenState = {
@@ -104,14 +80,7 @@ async function start(
       backend: BACKEND,
       proxyPort,
       appScript: join(ctx.dir, 'app.mjs'),
-      appArgs: [
-        '--slow-ms',
-        String(o.slowMs),
-        '--errors-after',
-        String(o.errorsAfter),
-        '--error-every',
-        String(o.errorEvery),
-      ],
+      appArgs: appArgs(o),
       logDir: ctx.runDir,
       live: 'blue',
       slots: {
@@ -154,29 +123,16 @@ async function start(
     await proxy.start(ctx.signal);
     const info = await waitForSocket(socket, ctx.signal, o.readyTimeoutMs);
 
-    const deploy: DeployPipeline = {
-      command: [process.execPath, join(ctx.dir, 'deploy.mjs'), '--state', statePath],
-      cwd: ctx.dir,
-      runId: ctx.runId,
-      logDir: ctx.runDir,
-      async liveVersion() {
-        const slot = (await liveSlot(socket, BACKEND)) as SlotName;
-        return { slot, version: readState(statePath).slots[slot].version };
-      },
-      async restore(slot) {
-        const to = slot as SlotName;
-        const from: SlotName = to === 'blue' ? 'green' : 'blue';
-        if (!slots[to].running())
-          throw new HarnessError('INTERNAL', `cannot restore traffic to ${to}: it is not running`);
-        await setTraffic(socket, BACKEND, to, from);
-        await slots[from].stop();
-        const s = readState(statePath);
-        s.live = to;
-        s.slots[from] = { ...s.slots[from], pid: null, startTicks: null };
-        writeState(statePath, s);
-      },
-    };
-    env.extensions.set(DEPLOY, deploy);
+    env.extensions.set(
+      DEPLOY,
+      deployExtension({
+        envDir: ctx.dir,
+        statePath,
+        runId: ctx.runId,
+        logDir: ctx.runDir,
+        slots,
+      }),
+    );
     Object.assign(env.info, {
       bringUpMs: Math.round(ctx.clock.now() - t0),
       haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
@@ -195,6 +151,7 @@ const environment: EnvironmentModule<AppBlueGreenOptions> = {
   description:
     'HTTP API in two slots (blue, green) behind HAProxy; deploys switch traffic with the runtime API',
   options: appBlueGreenOptions,
+  providers: ['local', 'containers'],
   services: () => [
     { name: 'blue', roles: ['live', 'idle'] },
     { name: 'green', roles: ['live', 'idle'] },

@@ -144,6 +144,13 @@ export class SlotService implements StartedService, AsyncDisposable {
     await this.start(signal);
   }
 
+  async vacate(): Promise<void> {
+    await this.stop();
+    const s = readState(this.#opts.statePath);
+    s.slots[this.#opts.slot] = { ...s.slots[this.#opts.slot], pid: null, startTicks: null };
+    writeState(this.#opts.statePath, s);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
     await Promise.all(this.#procs.map((p) => p.stop(2000)));

@@ -23,7 +23,7 @@ export function parseDeployLine(line: string): DeployLine | undefined {
 }
 
 /**
- * Follows a growing log file (the deploy runs as a ManagedProcess, whose output goes to a file).
+ * Follows a growing log file (the environment runs the pipeline with its output going to a file).
  * Polling is enough: lines carry their own timestamps, so poll lag does not skew step times.
  */
 export class LogFollower {

@@ -1,13 +1,14 @@
 // Fault kind `deploy`: run a deploy pipeline (the system under test) that ships a given version,
 // and record what it did. The environment provides the pipeline under the DEPLOY extension.
 // inject() returns once the pipeline has started (its first STEP line), so t_inject is the start of
-// the deploy; `ended` resolves when the pipeline exits.
+// the deploy; `ended` resolves when the pipeline exits. How the pipeline is run (a process of the
+// harness's host, with the run's marker) is the environment's business: the injector only sees a
+// PipelineRun, and reports no pid or anything else of a provider.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, RecoveryStep, RunContext, StartedEnvironment } from '../core/types.js';
-import { ManagedProcess } from '../providers/local/managed-process.js';
 import { DEPLOY, type DeployPipeline } from '../stacks/deploy.js';
 import { type DeployLine, LogFollower, parseDeployLine } from './deploy-output.js';
 
@@ -61,14 +62,6 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   const argv = [...(params.command ?? ext.command), '--version', params.version, ...params.extraArgs];
   const before = await ext.liveVersion(signal);
   const logFile = join(ext.logDir, `deploy-${params.version}-${Date.now()}.log`);
-  const proc = new ManagedProcess({
-    name: `deploy ${params.version}`,
-    command: argv[0] as string,
-    args: argv.slice(1),
-    ...(ext.cwd ? { cwd: ext.cwd } : {}),
-    logFile,
-    runId: ext.runId,
-  });
   const steps: RecordedStep[] = [];
   const details: Record<string, unknown> = {
     version: params.version,
@@ -102,8 +95,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   });
 
   details.startedMs = clock.now();
-  proc.start();
-  details.pid = proc.pid;
+  const proc = ext.run(argv, { name: `deploy ${params.version}`, logFile });
   const exited = proc.exited;
   const startOrExit = Promise.race([
     started.then(() => 'started' as const),
@@ -116,7 +108,7 @@ async function inject(ctx: RunContext, params: DeployParams): Promise<InjectedFa
   if (startWait !== 'started') {
     await proc.stop(2000);
     await follower.close();
-    const why = proc.spawnError?.message ?? `${startWait} before printing a STEP line (see ${logFile})`;
+    const why = proc.startError?.message ?? `${startWait} before printing a STEP line (see ${logFile})`;
     throw new HarnessError('INJECTION_FAILED', `deploy pipeline for ${params.version}: ${why}`);
   }
 
