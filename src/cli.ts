@@ -87,6 +87,7 @@ async function suite(
     provider?: ProviderName;
     repeat?: number;
     verbose?: boolean;
+    operator?: string;
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
@@ -118,7 +119,7 @@ async function suite(
     repeat: opts.repeat,
     bail: opts.bail,
     signal,
-    run: runScenario,
+    run: (o) => runScenario({ ...o, operator: opts.operator }),
     progressFor: (sc, i, n) => {
       out.write(`\n[${i + 1}/${n}] ${sc.name}: ${sc.spec.description?.split('\n')[0] ?? ''}\n`);
       progress = createProgressReporter({
@@ -151,7 +152,7 @@ async function merge(dirs: string[], opts: { out: string }): Promise<void> {
 
 async function run(
   ref: string,
-  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName },
+  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName; operator?: string },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
   const scenario = await loadCheckedScenario(ref);
@@ -173,6 +174,7 @@ async function run(
     outDir,
     repeat: opts.repeat,
     provider: opts.provider,
+    operator: opts.operator,
     progress,
     signal,
   });
@@ -243,6 +245,10 @@ program
     providerName,
   )
   .option('--out <dir>', 'report directory (default runs/<scenario>-<timestamp>)')
+  .option(
+    '--operator <name>',
+    'who runs it, for the report (default: $CHAOS_HARNESS_OPERATOR, else the OS user)',
+  )
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
 
@@ -269,6 +275,10 @@ program
   .option(
     '--out <dir>',
     'output directory (default runs/suite-<timestamp>): one folder per scenario + the summary',
+  )
+  .option(
+    '--operator <name>',
+    'who runs it, for the reports (default: $CHAOS_HARNESS_OPERATOR, else the OS user)',
   )
   .option('--verbose', 'show stack traces of harness errors')
   .action(suite);

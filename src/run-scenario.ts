@@ -35,6 +35,8 @@ export interface RunScenarioOptions {
   runId?: string | undefined;
   /** How the services run; default: the scenario's `provider`, else local. */
   provider?: ProviderName | undefined;
+  /** Who runs it, for the report's facts (default: CHAOS_HARNESS_OPERATOR, else the OS user). */
+  operator?: string | undefined;
   /** The fault, probe and action kinds to run with (default: the built-in registries). */
   kinds?: Partial<Kinds> | undefined;
 }
@@ -54,6 +56,7 @@ export function runScenario(opts: RunScenarioOptions): Promise<RunReport> {
       progress: opts.progress,
       signal: opts.signal,
       provider: opts.provider,
+      operator: opts.operator,
     },
     { providers: builtinProviders, kinds: { ...builtinKinds, ...opts.kinds }, claimRunDir },
   );

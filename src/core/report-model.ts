@@ -145,11 +145,36 @@ export interface MttrResult {
   maxMs: number;
 }
 
+/** What an auditor asks besides the measurements (see src/core/run/facts.ts). */
+export interface RunFacts {
+  harness: { name: string; version: string; commit: string | null; root: string };
+  runId: string;
+  operator: string;
+  scenario: { file: string; dir: string; sha256: string | null };
+  provider: string;
+  environmentOptions: Record<string, unknown>;
+  host: {
+    hostname: string;
+    os: string;
+    kernel: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    memoryMiB: number;
+    /** 1, 5 and 15 minute load averages when the run started and when it ended. */
+    loadAverageStart: [number, number, number];
+    loadAverageEnd: [number, number, number];
+  };
+  /** Server and runtime versions, as read from the binaries the run used (`node` is the harness's). */
+  versions: Record<string, string>;
+}
+
 export interface RunReport {
   schemaVersion: 1;
   tool: { name: string; version: string };
   scenario: { name: string; file: string; description?: string };
   environment: { name: string; provider: string; info: Record<string, unknown> };
+  facts: RunFacts;
   verdict: Verdict;
   /** 0 when the run behaved as intended (see `expectation`), 1 when not, 2 when it could not measure. */
   exitCode: 0 | 1 | 2;

@@ -102,16 +102,23 @@ export function verdictLabel(verdict: Verdict): string {
   return verdict.toUpperCase();
 }
 
-/** Compact one-line rendering of free-form details for tables and lists. */
-export function formatDetail(value: unknown): string {
+/**
+ * Compact one-line rendering of free-form details for tables and lists: numbers with three
+ * significant digits (integers whole), lists and objects as "a, b" and "key: value" (never JSON).
+ */
+export function formatDetail(value: unknown, depth = 0): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value);
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatNumber(value);
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (depth > 4) return '…';
+  if (Array.isArray(value)) return value.map((v) => formatDetail(v, depth + 1)).join(', ') || '—';
+  if (typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+      const text = formatDetail(v, depth + 1);
+      return `${k}: ${typeof v === 'object' && v !== null ? `(${text})` : text}`;
+    });
+    return parts.join(', ') || '—';
   }
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return String(value);
 }

@@ -15,6 +15,7 @@ const TOP_LEVEL_ORDER = [
   'startedAt',
   'finishedAt',
   'wallMs',
+  'facts',
   'probeIntervalMs',
   'stableForMs',
   'repeat',
@@ -31,9 +32,20 @@ type Missing = Exclude<keyof RunReport, (typeof TOP_LEVEL_ORDER)[number]>;
 const everyFieldOrdered: Missing extends never ? true : Missing = true;
 void everyFieldOrdered;
 
+/**
+ * Clocks and rates carry float noise (3487.5146799999998, 6.300000000000001): three decimals
+ * (microseconds of a millisecond figure) for values from 1 up, six significant digits below
+ * (ratios such as an error rate of 0.978261).
+ */
+export function cleanNumber(v: number): number {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return v;
+  return Math.abs(v) >= 1 ? Math.round(v * 1000) / 1000 : Number(v.toPrecision(6));
+}
+
 /** Nested objects get their keys sorted, so key order never depends on how the report was built. */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'number') return cleanNumber(value);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {

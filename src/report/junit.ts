@@ -99,6 +99,25 @@ function runCase(r: RunReport, cases: readonly Case[]): Case | undefined {
   return { name: 'run', outcome: { element, type: r.verdict, message, body } };
 }
 
+/** The run's facts as flat junit properties (harness.commit, host.kernel, version.postgres, ...). */
+function factProperties(r: RunReport): Record<string, string> {
+  const f = r.facts;
+  if (!f) return {};
+  return {
+    'harness.version': f.harness.version,
+    'harness.commit': f.harness.commit ?? 'unknown',
+    'scenario.sha256': f.scenario.sha256 ?? 'unreadable',
+    runId: f.runId,
+    operator: f.operator,
+    'host.os': f.host.os,
+    'host.kernel': f.host.kernel,
+    'host.cpus': String(f.host.cpus),
+    'host.loadAverageStart': f.host.loadAverageStart.join(' '),
+    'host.loadAverageEnd': f.host.loadAverageEnd.join(' '),
+    ...Object.fromEntries(Object.entries(f.versions).map(([k, v]) => [`version.${k}`, v])),
+  };
+}
+
 interface Counts {
   tests: number;
   failures: number;
@@ -129,6 +148,7 @@ export function junitTestsuite(report: RunReport): { xml: string[]; counts: Coun
       scenarioFile: report.scenario.file,
       environment: report.environment.name,
       provider: report.environment.provider,
+      ...factProperties(report),
     }).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
     '    </properties>',
   ];

@@ -68,6 +68,35 @@ function environment(r: RunReport): string[] {
   return out;
 }
 
+function facts(r: RunReport): string[] {
+  const f = r.facts;
+  const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const rows: [string, string][] = [
+    [
+      'Harness',
+      `${f.harness.name} ${f.harness.version}${f.harness.commit ? `, commit ${f.harness.commit}` : ''}`,
+    ],
+    ['Scenario file', `${f.scenario.file} (sha256 ${f.scenario.sha256 ?? 'unreadable'})`],
+    ['Run id', f.runId],
+    ['Operator', f.operator],
+    ['Provider', f.provider],
+    [
+      'Environment options',
+      Object.entries(f.environmentOptions)
+        .map(([k, v]) => `${k}: ${formatDetail(v)}`)
+        .join(', ') || 'none (defaults)',
+    ],
+    ['Host', `${f.host.hostname}: ${f.host.os}, ${f.host.kernel}, ${f.host.arch}`],
+    ['CPUs', `${f.host.cpus} × ${f.host.cpuModel}, ${f.host.memoryMiB} MiB memory`],
+    [
+      'Load average (1 / 5 / 15 min)',
+      `${load(f.host.loadAverageStart)} at start, ${load(f.host.loadAverageEnd)} at end`,
+    ],
+    ...Object.entries(f.versions).map(([k, v]): [string, string] => [`Version: ${k}`, v]),
+  ];
+  return ['## Facts', '', table(['Fact', 'Value'], rows)];
+}
+
 function targets(r: RunReport): string[] {
   if (r.targets.length === 0) return ['## Targets', '', 'No target was evaluated.'];
   const rows = r.targets.map((t) => [
@@ -175,6 +204,7 @@ export function renderMarkdown(report: RunReport): string {
   const sections = [
     header(report),
     environment(report),
+    facts(report),
     targets(report),
     iterations(report),
     timeline(report),

@@ -5,7 +5,7 @@ import type { LoadedScenario } from '../../scenario/load.js';
 import { DEFINITIONS, evaluateTargets, runVerdict } from '../evaluate.js';
 import { exitCodeOf, judgeExpectation } from '../expectation.js';
 import { computeMttr } from '../metrics.js';
-import type { IterationResult, RunReport, TargetResult, Verdict } from '../report-model.js';
+import type { IterationResult, RunFacts, RunReport, TargetResult, Verdict } from '../report-model.js';
 import type { Clock, ProviderName, RunEvent } from '../types.js';
 
 export const TOOL = { name: 'chaos-harness', version: '0.1.0' };
@@ -28,6 +28,7 @@ export interface FinishedRun {
   error: RunError | undefined;
   /** The environment's and the provider run's facts, the provider's last. */
   info: Record<string, unknown>;
+  facts: RunFacts;
 }
 
 export function buildReport(run: FinishedRun): RunReport {
@@ -63,6 +64,7 @@ export function buildReport(run: FinishedRun): RunReport {
       ...(sc.spec.description ? { description: sc.spec.description } : {}),
     },
     environment: { name: sc.envName, provider: run.provider, info: run.info },
+    facts: run.facts,
     verdict,
     exitCode: exitCodeOf(verdict, expectation),
     ...(expectation ? { expectation } : {}),

@@ -13,6 +13,7 @@ import { betweenIterations } from './between-iterations.js';
 import { buildReport, type RunError } from './build-report.js';
 import type { RunDeps } from './deps.js';
 import { EnvironmentSlot } from './environment-slot.js';
+import { startFacts } from './facts.js';
 import { runIteration } from './iteration.js';
 import { planIterations } from './iteration-plan.js';
 import { type ProgressSink, startProgress } from './progress.js';
@@ -31,6 +32,15 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
   /** How the services run; default: the scenario's `provider`, else local. */
   provider?: ProviderName | undefined;
+  /** Who runs it, for the report (default: CHAOS_HARNESS_OPERATOR, else the OS user). */
+  operator?: string | undefined;
+}
+
+/** `info.versions` of the environment: server name → version, as it read them from its binaries. */
+function versionsOf(info: Record<string, unknown> | undefined): Record<string, string> {
+  const v = info?.versions;
+  if (typeof v !== 'object' || v === null) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
@@ -43,6 +53,13 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
   const clock = createClock();
   const startedAt = clock.isoAt(0);
   const { runId, runDir } = opts;
+  const facts = startFacts({
+    runId,
+    operator: opts.operator,
+    scenarioFile: sc.file,
+    provider: providerName,
+    environmentOptions: sc.spec.environmentOptions,
+  });
   const signal = opts.signal ?? new AbortController().signal;
   const plan = planIterations(sc, opts.repeat);
   const events = new RunEvents(clock, opts.progress);
@@ -107,6 +124,7 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
     events: events.events,
     error,
     info: { ...(slot.env?.info ?? {}), ...run.info() },
+    facts: facts.finish(versionsOf(slot.env?.info)),
   });
 }
 
