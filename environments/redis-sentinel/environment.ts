@@ -22,9 +22,11 @@ import type {
   StartedEnvironment,
 } from '../../src/core/types.js';
 import type { RedisSentinelExtension } from '../../src/probes/redis-write.js';
+import { containerDataFiles } from '../../src/providers/containers/container-data-files.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import { FAULT_PROXY_EXTENSION, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
@@ -184,7 +186,9 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
             [kind === 'data' ? 'redis' : 'sentinel']: { host: HOST, port: n.clientPort },
             direct: { host: HOST, port: n.realPort },
           },
-          dataPaths: { dir, conf },
+          files: container
+            ? containerDataFiles(n.name, container, { conf })
+            : localDataFiles(n.name, { conf }),
           role: kind === 'data' ? (s?: AbortSignal) => topology.dataRole(n.name, s) : 'sentinel',
           ready: { check: { kind: 'tcp', host: HOST, port: n.realPort }, timeoutMs: 10_000, intervalMs: 25 },
           stopGraceMs: STOP_GRACE_MS,

@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import type { ContainerRuntime } from '../providers/containers/runtime.js';
+import type { DataFiles } from './data-files.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
 export interface Clock {
@@ -49,7 +50,11 @@ export type EmitEvent = (type: string, message: string, data?: Record<string, un
 export interface StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
+  /**
+   * Its data files by key (see core/data-files.ts), reached the provider's way: never a path that
+   * assumes where the service runs. Absent: it declares none (`dataFilesOf` gives an empty set).
+   */
+  readonly files?: DataFiles | undefined;
   /** The role now (asks the stack when roles are dynamic), or undefined when it has none. */
   role(signal?: AbortSignal): Promise<string | undefined>;
   /**

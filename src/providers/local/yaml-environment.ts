@@ -3,7 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../core/errors.js';
 import type { EnvironmentStartContext, StartedEnvironment } from '../../core/types.js';
 import type { EnvironmentFileSpec } from '../../scenario/schema.js';
+import { containerDataFiles } from '../containers/container-data-files.js';
 import { isolateContainer } from '../containers/partition.js';
+import { localDataFiles } from './local-data-files.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
@@ -106,7 +108,9 @@ export async function startYamlEnvironment(
       const cwd = s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(ctx.dir, s.cwd)) : ctx.dir;
       const logFile = join(ctx.runDir, `${name}.log`);
       // In a container the environment's folder and the run's work directory are mounted at the
-      // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there.
+      // same paths, so commands, ${envDir}, ${workDir} and data paths mean the same thing there;
+      // its data files are still reached through the container (containerDataFiles), as a
+      // container's are wherever they live.
       const runner = containers?.container({
         name,
         image: s.image as string,
@@ -138,7 +142,7 @@ export async function startYamlEnvironment(
           endpoints: Object.fromEntries(
             Object.entries(svcPorts).map(([k, port]) => [k, { host: '127.0.0.1', port }]),
           ),
-          dataPaths,
+          files: runner ? containerDataFiles(name, runner, dataPaths) : localDataFiles(name, dataPaths),
           ...(s.role ? { role: s.role } : {}),
           ...(check && s.ready
             ? { ready: { check, timeoutMs: s.ready.timeout, intervalMs: s.ready.interval } }
