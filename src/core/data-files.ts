@@ -7,6 +7,21 @@ import { HarnessError } from './errors.js';
 /** One change applied in place: bytes written at an offset, or the file cut to a size. */
 export type FileEdit = { at: number; write: Uint8Array } | { truncateTo: number };
 
+export interface OpenLocalOptions {
+  /** Sidecar suffixes to copy with the file (a copy only; the live file has its own beside it). */
+  with?: readonly string[];
+  /**
+   * A copy only: a sidecar rewritten from its start while it was taken (SQLite restarting its WAL:
+   * new salts in its 32-byte header) may no longer hold what the copied file needs, so the copy is
+   * taken again, up to OPEN_LOCAL_ATTEMPTS times, while the first `stableHeaderBytes` bytes of a
+   * sidecar differ before and after it. Copies of a service that writes by appending and
+   * restarting, as SQLite's WAL does, are then what a crash at one moment would have left.
+   */
+  stableHeaderBytes?: number;
+}
+
+export const OPEN_LOCAL_ATTEMPTS = 5;
+
 /** A path on the harness's machine that can be opened read-only; disposing it releases it. */
 export interface LocalDataFile extends AsyncDisposable {
   readonly path: string;
@@ -48,7 +63,7 @@ export interface DataFile {
    * named in `with` beside it (under the same relative names) where it is a copy. A file that does
    * not exist gives a path where nothing exists.
    */
-  openLocal(opts?: { with?: readonly string[] }, signal?: AbortSignal): Promise<LocalDataFile>;
+  openLocal(opts?: OpenLocalOptions, signal?: AbortSignal): Promise<LocalDataFile>;
 }
 
 /** The data files a service declares, by key. */

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { type DataFile, dataFilesOf } from '../core/data-files.js';
 import type { Probe, RunningProbe } from '../core/types.js';
 import { OpenLoop } from './open-loop.js';
-import { openSqliteLocal } from './sqlite-local-copy.js';
 
 export type IntegrityResult = { ok: true } | { ok: false; error: string };
 
@@ -38,13 +37,23 @@ export function checkSqliteFile(path: string, check: 'quick' | 'full' = 'full'):
   }
 }
 
-/** The same check on a service's data file, wherever its provider keeps it (see sqlite-local-copy.ts). */
+/** Bytes of the WAL header, whose salts change when SQLite restarts the WAL from its start. */
+const WAL_HEADER_BYTES = 32;
+
+/**
+ * The same check on a service's data file, wherever its provider keeps it: the live file where the
+ * harness shares the service's file system (SQLite's locks make the read consistent), else a copy
+ * of the file and its WAL. A copy is consistent unless SQLite restarted the WAL while it was taken:
+ * a checkpoint during the copy leaves the copied file torn, which is harmless while the copied WAL
+ * still holds every frame the checkpoint wrote back, and a restart means it may not; so the copy
+ * is taken again when the WAL header changed meanwhile (DataFile.openLocal's stableHeaderBytes).
+ */
 export async function checkSqliteDataFile(
   file: DataFile,
   check: 'quick' | 'full',
   signal?: AbortSignal,
 ): Promise<IntegrityResult> {
-  await using local = await openSqliteLocal(file, signal);
+  await using local = await file.openLocal({ with: ['-wal'], stableHeaderBytes: WAL_HEADER_BYTES }, signal);
   const res = checkSqliteFile(local.path, check);
   // A copy's own path means nothing to a reader of the report: name the service's file.
   return res.ok || !local.copied

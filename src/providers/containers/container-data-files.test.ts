@@ -71,7 +71,7 @@ describe.skipIf(skip !== undefined)('containerDataFiles', () => {
       await db.sidecar('-wal').replace(Buffer.from('wal'));
       let copyDir = '';
       {
-        await using local = await db.openLocal({ with: ['-wal', '-shm'] });
+        await using local = await db.openLocal({ with: ['-wal', '-shm'], stableHeaderBytes: 32 });
         expect(local.copied).toBe(true);
         expect(readFileSync(local.path, 'utf8')).toBe('replaced');
         expect(readFileSync(`${local.path}-wal`, 'utf8')).toBe('wal');

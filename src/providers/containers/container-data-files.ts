@@ -17,10 +17,13 @@ import {
   type DataFiles,
   type FileEdit,
   type LocalDataFile,
+  type OpenLocalOptions,
   unknownDataFile,
 } from '../../core/data-files.js';
 import { HarnessError } from '../../core/errors.js';
+import { copyRunning, copyStopped } from './container-copy-out.js';
 import {
+  archiveHeadOf,
   archiveOf,
   type CommandResult,
   execIn,
@@ -29,9 +32,10 @@ import {
   runBeside,
   statIn,
 } from './container-fs.js';
-import { applyEdits, editScript, MISSING_EXIT } from './file-edits.js';
+import { applyEdits, editScript, MISSING_EXIT, READ_SCRIPT, REMOVE_SCRIPT } from './container-scripts.js';
+import { LABELS } from './engine.js';
 import type { ManagedContainer } from './managed-container.js';
-import { readTar, tarOneFile } from './tar.js';
+import { readTar, tarEntries, tarOneFile } from './tar.js';
 
 const PATCH_DIR = '/tmp';
 
@@ -128,12 +132,7 @@ class ContainerDataFile implements DataFile {
       if (!e) throw this.#notFound('read');
       return Buffer.from(e.data.subarray(offset, offset + length));
     }
-    const r = await this.#sh(
-      'read',
-      `[ -e "$1" ] || exit ${MISSING_EXIT}; exec dd if="$1" bs=65536 skip="$2" count="$3" iflag=skip_bytes,count_bytes status=none`,
-      [this.#path, String(offset), String(length)],
-      signal,
-    );
+    const r = await this.#sh('read', READ_SCRIPT, [this.#path, String(offset), String(length)], signal);
     return r.stdout;
   }
 
@@ -153,10 +152,9 @@ class ContainerDataFile implements DataFile {
   }
 
   async remove(signal?: AbortSignal): Promise<boolean> {
-    const script = `[ -e "$1" ] || exit ${MISSING_EXIT}; rm -f -- "$1"`;
     if (this.#c.running) {
       try {
-        await this.#sh('remove', script, [this.#path], signal);
+        await this.#sh('remove', REMOVE_SCRIPT, [this.#path], signal);
         return true;
       } catch (err) {
         if ((err as HarnessError).code === 'FILE_NOT_FOUND') return false;
@@ -172,8 +170,13 @@ class ContainerDataFile implements DataFile {
       );
     const r = await runBeside(
       docker,
-      { id: container.id, image: this.#c.spec.image, labels: this.#c.spec.labels },
-      ['sh', '-c', script, 'sh', this.#path],
+      {
+        id: container.id,
+        image: this.#c.spec.image,
+        // The run's labels (the sweep removes a leftover helper), under a name of its own.
+        labels: { ...this.#c.spec.labels, [LABELS.service]: `${this.#c.spec.name}-files-helper` },
+      },
+      ['sh', '-c', REMOVE_SCRIPT, 'sh', this.#path],
       signal,
     ).catch((e: Error) => Promise.reject(this.#fail('remove (helper container)', e)));
     if (r.exitCode === MISSING_EXIT) return false;
@@ -188,7 +191,10 @@ class ContainerDataFile implements DataFile {
     const base = posix.basename(this.#path);
     if (!this.#c.running) {
       // Stopped: nothing reads the file, so extracting over it is as good as a rename.
-      const old = await this.#entry(signal);
+      const head = await archiveHeadOf(this.#engine().container, this.#path, signal).catch((e: Error) =>
+        Promise.reject(this.#fail('replace (owner of the old file)', e)),
+      );
+      const old = head ? tarEntries(head).next().value : undefined;
       await this.#put(dir, base, data, old ?? { mode: 0o644, uid: 0, gid: 0 }, signal);
       return;
     }
@@ -214,45 +220,29 @@ class ContainerDataFile implements DataFile {
     );
   }
 
-  async openLocal(opts: { with?: readonly string[] } = {}, signal?: AbortSignal): Promise<LocalDataFile> {
-    const names = [
-      posix.basename(this.#path),
-      ...(opts.with ?? []).map((s) => {
-        checkSuffix(this.name, s);
-        return posix.basename(this.#path) + s;
-      }),
-    ];
+  async openLocal(opts: OpenLocalOptions = {}, signal?: AbortSignal): Promise<LocalDataFile> {
+    const base = posix.basename(this.#path);
+    const sidecars = (opts.with ?? []).map((s) => {
+      checkSuffix(this.name, s);
+      return base + s;
+    });
+    const names = [base, ...sidecars];
     const local = mkdtempSync(join(tmpdir(), 'chaos-harness-copy-'));
     const release = async () => rmSync(local, { recursive: true, force: true });
     try {
-      const entries = [];
-      if (this.#c.running) {
-        // One tar run over the file and its sidecars, in that order: one pass, as close to one
-        // moment as the container allows. Exit 1 is GNU tar's "a file changed as we read it".
-        const r = await execIn(
-          this.#engine().container,
-          ['tar', '-cf', '-', '--ignore-failed-read', '-C', posix.dirname(this.#path), '--', ...names],
-          signal,
-        ).catch((e: Error) => Promise.reject(this.#fail('copying out', e)));
-        if (r.exitCode > 1) throw this.#fail('copying out', `tar exit ${r.exitCode}: ${r.stderr.toString()}`);
-        entries.push(...readTar(r.stdout));
-      } else {
-        for (const n of names) {
-          const tar = await archiveOf(
-            this.#engine().container,
-            posix.join(posix.dirname(this.#path), n),
-            signal,
-          );
-          if (tar) entries.push(...readTar(tar));
-        }
-      }
+      const { container } = this.#engine();
+      const dir = posix.dirname(this.#path);
+      const entries = await (this.#c.running
+        ? copyRunning(container, dir, names, sidecars, opts.stableHeaderBytes ?? 0, signal)
+        : copyStopped(container, dir, names, signal)
+      ).catch((e: Error) => Promise.reject(this.#fail('copying out', e)));
       for (const e of entries)
         if (e.type === '0' && names.includes(e.name)) writeFileSync(join(local, e.name), e.data);
     } catch (err) {
       await release();
       throw err;
     }
-    return { path: join(local, names[0] as string), copied: true, [Symbol.asyncDispose]: release };
+    return { path: join(local, base), copied: true, [Symbol.asyncDispose]: release };
   }
 }
 

@@ -93,6 +93,37 @@ export async function archiveOf(
   }
 }
 
+/**
+ * The start of the path's archive, enough for its first entry's header (the owner and mode of a
+ * file) without fetching the whole file; undefined when nothing is there.
+ */
+export async function archiveHeadOf(
+  container: Docker.Container,
+  path: string,
+  signal?: AbortSignal,
+): Promise<Buffer | undefined> {
+  let stream: Readable;
+  try {
+    stream = (await container.getArchive({
+      path,
+      ...(signal ? { abortSignal: signal } : {}),
+    })) as unknown as Readable;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // A pax record block and the entry's own header fit in 3 blocks of 512 bytes.
+  for await (const c of stream) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size >= 1536) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks);
+}
+
 /** Extracts a tar archive into `dir` of the container (running or stopped). */
 export async function extractInto(
   container: Docker.Container,

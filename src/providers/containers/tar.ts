@@ -77,8 +77,8 @@ function paxRecords(data: Buffer): Record<string, string> {
 }
 
 /**
- * The header of the first entry once `buf` holds it (undefined before), so a caller that only needs
- * the owner and mode can stop reading the stream early.
+ * The entries of an archive, the last one possibly cut short (`complete: false`: `buf` is only the
+ * start of a stream, enough for a caller that needs a file's owner and mode).
  */
 export function* tarEntries(buf: Buffer): Generator<TarEntry & { size: number; complete: boolean }> {
   let off = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileEdit } from '../../core/data-files.js';
-import { applyEdits, editScript } from './file-edits.js';
+import { applyEdits, copyScript, editScript, headersStable } from './container-scripts.js';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -28,5 +28,18 @@ describe('editScript', () => {
     expect(script).toContain('bs=2 count=1 skip=0 seek=8');
     expect(script).toContain('truncate -s 4 "$1"');
     expect(script).toContain('bs=1 count=1 skip=2 seek=0');
+  });
+});
+
+describe('copyScript', () => {
+  it("reads the named sidecars' headers around one tar run, and says whether they held", () => {
+    const script = copyScript(['a.db-wal', "it's"], 32);
+    expect(script).toContain("b=$(h 'a.db-wal' 'it'\\''s')");
+    expect(script).toContain('tar -cf - --ignore-failed-read -- "$@"');
+    expect(headersStable('tar: a.db-wal: file changed as we read it\n@@heads ab/none/ ab/none/\n')).toBe(
+      true,
+    );
+    expect(headersStable('\n@@heads ab/ cd/\n')).toBe(false);
+    expect(headersStable('tar: error')).toBeUndefined();
   });
 });
