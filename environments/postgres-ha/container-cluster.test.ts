@@ -36,7 +36,7 @@ describe.skipIf(skip !== undefined)('postgres-ha on the containers provider', ()
       );
       expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'primary', node2: 'replica' });
       expect(env.services.get('node1')?.id()).toMatch(/^container [0-9a-f]{12}$/);
-      expect(env.services.get('node1')?.dataPaths).toEqual({});
+      expect(env.services.get('node1')?.files).toBeUndefined();
 
       const t0 = performance.now();
       const killed = await pg.killNode('node1');

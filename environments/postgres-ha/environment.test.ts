@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
 import { getPostgresController } from '../../src/stacks/postgres.js';
@@ -14,7 +15,7 @@ describe('postgres-ha environment', () => {
     {
       await using env = await postgresHa.start(ctx, postgresHaOptions.parse({}));
       const pg = getPostgresController(env, 'test');
-      dataDir = env.services.get('node1')?.dataPaths.pgdata ?? '';
+      dataDir = join(ctx.workDir, 'postgres-ha', 'node1');
       expect(existsSync(dataDir)).toBe(true);
       expect(env.info.bringUpMs).toBeGreaterThan(0);
       expect(env.info.bringUpMs).toBeLessThan(60_000);

@@ -24,7 +24,6 @@ export interface PgNodeControl {
 export class PgService implements StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
   readonly #cluster: PgNodeControl;
 
   /** `port`: what clients use (the node's proxy with viaProxy); `directPort`: the real port. */
@@ -35,8 +34,6 @@ export class PgService implements StartedService {
       directPort === port
         ? { postgres: { host: '127.0.0.1', port } }
         : { postgres: { host: '127.0.0.1', port }, direct: { host: '127.0.0.1', port: directPort } };
-    const pgdata = cluster.pgdata(name);
-    this.dataPaths = pgdata === undefined ? {} : { pgdata };
   }
 
   role(signal?: AbortSignal): Promise<string | undefined> {

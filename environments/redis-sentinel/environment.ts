@@ -17,9 +17,11 @@ import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type { Endpoint, StartedEnvironment } from '../../src/core/types.js';
+import { containerDataFiles } from '../../src/providers/containers/container-data-files.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
@@ -181,7 +183,9 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
             [kind === 'data' ? 'redis' : 'sentinel']: { host: HOST, port: n.clientPort },
             direct: { host: HOST, port: n.realPort },
           },
-          dataPaths: { dir, conf },
+          files: container
+            ? containerDataFiles(n.name, container, { conf })
+            : localDataFiles(n.name, { conf }),
           role: kind === 'data' ? (s?: AbortSignal) => topology.dataRole(n.name, s) : 'sentinel',
           ready: { check: { kind: 'tcp', host: HOST, port: n.realPort }, timeoutMs: 10_000, intervalMs: 25 },
           stopGraceMs: STOP_GRACE_MS,

@@ -7,10 +7,10 @@
 // As a container it listens on the run's network (the trade store calls http://s3:P) and on
 // 127.0.0.1:P (the harness's restore and tests), and nothing else.
 //
-// The run's work directory is mounted at the same path, so the trade store's database path is the
-// host's: file-corrupt, the integrity probe and restore-from-s3 act on the file on the host, as
-// with the local provider. Both containers run as the harness's uid:gid, so the files they create
-// (database, WAL, snapshots, S3 objects) belong to whoever the harness runs as.
+// The trade store's database lives in a volume of its container (/data), not on the host:
+// file-corrupt, the integrity probe and restore-from-s3 reach it through the engine
+// (containerDataFiles). s3rver's objects stay in the run directory (a bind mount, kept with the
+// run's reports), written as the harness's uid:gid so they belong to whoever the harness runs as.
 import { dirname, join, resolve } from 'node:path';
 import type { StartedService } from '../../src/core/types.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
@@ -65,7 +65,6 @@ export async function startS3Container(
     name: opts.name,
     runner,
     endpoints: { http: { host: '127.0.0.1', port: opts.port } },
-    dataPaths: { data: opts.dir },
     role: 'backup-store',
     // HTTP, not TCP: the engine's proxy accepts connections on the published port before s3rver
     // listens. GET / is ListBuckets, 200 once s3rver serves.
@@ -76,12 +75,15 @@ export async function startS3Container(
   return { service, hostUrl, networkUrl: `http://${opts.name}:${opts.port}` };
 }
 
+/** The trade store's data volume in its container, and the database in it. */
+export const CONTAINER_DATA_DIR = '/data';
+export const CONTAINER_DB = `${CONTAINER_DATA_DIR}/trades.db`;
+
 export function tradeStoreContainer(
   rt: ContainerRuntime,
   opts: {
     name: string;
     envDir: string;
-    workDir: string;
     port: number;
     env: Record<string, string>;
     logFile: string;
@@ -92,11 +94,12 @@ export function tradeStoreContainer(
     image: NODE_IMAGE,
     // The image preloads listen-all.mjs: the store's 127.0.0.1 listener becomes 0.0.0.0 there.
     cmd: ['node', '--import', 'tsx', `${IMAGE_APP}/environments/sqlite-s3/trade-store.ts`],
-    env: opts.env,
-    user: hostUser(),
+    env: { ...opts.env, TRADE_DB: CONTAINER_DB },
+    // The image's root: the volume is the container's own, and nothing on the host reads it.
     workingDir: IMAGE_APP,
     ports: [opts.port],
-    binds: [`${opts.workDir}:${opts.workDir}`, ...codeMounts(opts.envDir)],
+    volumes: [CONTAINER_DATA_DIR],
+    binds: codeMounts(opts.envDir),
     logFile: opts.logFile,
   });
 }

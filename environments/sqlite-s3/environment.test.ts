@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { s3ClientFor } from '../../src/actions/s3-client.js';
+import { dataFilesOf } from '../../src/core/data-files.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
 import { SQLITE_S3 } from '../../src/stacks/sqlite-s3.js';
 import { postTrade, startTestStack } from './test-context.js';
@@ -24,7 +25,7 @@ describe('sqlite-s3 environment', () => {
       expect(got.status).toBe(200);
       expect(((await got.json()) as { id: string }).id).toBe('t-1');
       expect((await fetch(`${base}/health`)).status).toBe(200);
-      expect(store.dataPaths.db!.startsWith(stack.workDir)).toBe(true);
+      expect(dataFilesOf(store).get('db').location).toBe(join(stack.workDir, 'trade-store', 'trades.db'));
       expect(markedProcesses(runId).length).toBeGreaterThan(0);
 
       await sleep(700);

@@ -8,13 +8,16 @@ import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide } from '../../src/core/extensions.js';
 import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
+import { containerDataFiles } from '../../src/providers/containers/container-data-files.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import type { ServiceRunner } from '../../src/providers/service-runner.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { SQLITE_S3, type SqliteS3Backups } from '../../src/stacks/sqlite-s3.js';
 import {
+  CONTAINER_DB,
   containerVersions,
   NODE_IMAGE,
   type S3Container,
@@ -105,11 +108,13 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     let s3: InProcessS3 | undefined;
     let s3c: S3Container | undefined;
     let endpoint = options.s3.endpoint;
+    let s3DataDir: string | undefined;
     // The endpoint as the trade store sees it (another one in a container).
     let storeEndpoint = endpoint;
     if (!endpoint) {
       const dir = join(ctx.runDir, 's3');
       mkdirSync(dir, { recursive: true });
+      s3DataDir = dir;
       if (rt) {
         s3c = await startS3Container(rt, {
           name: 's3',
@@ -134,8 +139,10 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     const loc: S3Location = { ...options.s3, endpoint };
     await ensureBucket(loc, AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]));
 
+    // Locally the database is a file of the work directory; in a container it is in the container's
+    // volume (CONTAINER_DB, set by tradeStoreContainer).
     const dataDir = join(ctx.workDir, SERVICE);
-    mkdirSync(dataDir, { recursive: true });
+    if (!rt) mkdirSync(dataDir, { recursive: true });
     const dbPath = join(dataDir, 'trades.db');
     const port = await ctx.freePort();
     const env = {
@@ -153,7 +160,7 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
     };
     const logFile = join(ctx.runDir, `${SERVICE}.log`);
     const container = rt
-      ? tradeStoreContainer(rt, { name: SERVICE, envDir: ctx.dir, workDir: ctx.workDir, port, env, logFile })
+      ? tradeStoreContainer(rt, { name: SERVICE, envDir: ctx.dir, port, env, logFile })
       : undefined;
     const runner: ServiceRunner =
       container ??
@@ -170,7 +177,9 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
       SERVICE,
       runner,
       { host: '127.0.0.1', port },
-      dbPath,
+      container
+        ? containerDataFiles(SERVICE, container, { db: CONTAINER_DB })
+        : localDataFiles(SERVICE, { db: dbPath }),
       options.readyTimeoutMs,
     );
     cleanup.push(() => store.stop());
@@ -201,9 +210,9 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
       services,
       info: {
         bringUpMs,
-        dbPath,
+        dbPath: store.files.get('db').location,
         s3Endpoint: loc.endpoint,
-        s3DataDir: (s3 ?? s3c?.service)?.dataPaths.data,
+        s3DataDir,
         ...options,
         ...containerInfo,
       },

@@ -2,6 +2,7 @@
 // container) and the S3 server that runs inside the harness process (local provider).
 import { setTimeout as sleep } from 'node:timers/promises';
 import S3rver from 's3rver';
+import type { DataFiles } from '../../src/core/data-files.js';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Endpoint, StartedService } from '../../src/core/types.js';
 import type { ServiceRunner } from '../../src/providers/service-runner.js';
@@ -36,15 +37,16 @@ export async function waitHttpOk(
 export class TradeStoreService implements StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
+  readonly files: DataFiles;
   readonly #proc: ServiceRunner;
   readonly #readyTimeoutMs: number;
 
-  constructor(name: string, proc: ServiceRunner, http: Endpoint, dbPath: string, readyTimeoutMs: number) {
+  /** `files`: the database under `db` (on the host, or in the container). */
+  constructor(name: string, proc: ServiceRunner, http: Endpoint, files: DataFiles, readyTimeoutMs: number) {
     this.name = name;
     this.#proc = proc;
     this.endpoints = { http };
-    this.dataPaths = { db: dbPath };
+    this.files = files;
     this.#readyTimeoutMs = readyTimeoutMs;
   }
 
@@ -110,13 +112,14 @@ export class TradeStoreService implements StartedService {
 export class InProcessS3 implements StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
+  /** Where s3rver keeps its objects (a directory: no data file a fault could target). */
+  readonly directory: string;
   #server: S3rver | undefined;
 
   private constructor(name: string, port: number, directory: string) {
     this.name = name;
     this.endpoints = { http: { host: '127.0.0.1', port } };
-    this.dataPaths = { data: directory };
+    this.directory = directory;
   }
 
   static async start(name: string, port: number, directory: string): Promise<InProcessS3> {
@@ -159,7 +162,7 @@ export class InProcessS3 implements StartedService {
       address: '127.0.0.1',
       port: this.endpoints.http!.port,
       silent: true,
-      directory: this.dataPaths.data!,
+      directory: this.directory,
     });
     await server.run();
     this.#server = server;

@@ -1,12 +1,14 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { backupKey } from '../../environments/sqlite-s3/backup-agent.js';
 import { postTrade, startTestStack, type TestStack } from '../../environments/sqlite-s3/test-context.js';
+import { dataFilesOf } from '../core/data-files.js';
 import { HarnessError } from '../core/errors.js';
 import { corruptFile, fileCorruptParams } from '../injectors/file-corrupt.js';
-import { checkSqliteFile } from '../probes/sqlite-integrity.js';
+import { checkSqliteDataFile } from '../probes/sqlite-integrity.js';
 import { SQLITE_S3 } from '../stacks/sqlite-s3.js';
 import { restoreFromS3, restoreFromS3Params } from './restore-from-s3.js';
 import { s3ClientFor } from './s3-client.js';
@@ -20,6 +22,15 @@ async function fill(stack: TestStack, n: number): Promise<void> {
   }
 }
 
+/** Candidates and replacement files the restore may have left in the work and data directories. */
+function leftovers(stack: TestStack): string[] {
+  const dataDir = join(stack.workDir, 'trade-store');
+  return [
+    ...readdirSync(stack.workDir).filter((f) => f.startsWith('restore-candidate')),
+    ...readdirSync(dataDir).filter((f) => f.includes('.replace-')),
+  ];
+}
+
 const noDetect = restoreFromS3Params.parse({ waitForDetection: false, s3TimeoutMs: 3000 });
 
 describe('restore-from-s3', () => {
@@ -28,7 +39,7 @@ describe('restore-from-s3', () => {
     await fill(stack, 3000);
     await sleep(600);
     const store = stack.env.services.get('trade-store')!;
-    const file = store.dataPaths.db!;
+    const file = dataFilesOf(store).get('db');
     const ext = stack.env.extensions.get(SQLITE_S3)!;
     // A damaged backup that sorts newer than every real one.
     const s3 = s3ClientFor(ext.s3);
@@ -38,9 +49,9 @@ describe('restore-from-s3', () => {
     await s3.send(new PutObjectCommand({ Bucket: ext.s3.bucket, Key: badKey, Body: junk }));
     s3.destroy();
 
-    const d = corruptFile(file, fileCorruptParams.parse({ mode: 'pages', seed: 3, pages: 8 }));
+    const d = await corruptFile(file, fileCorruptParams.parse({ mode: 'pages', seed: 3, pages: 8 }));
     expect(d.writes).toHaveLength(8);
-    expect(checkSqliteFile(file).ok).toBe(false);
+    expect((await checkSqliteDataFile(file, 'full')).ok).toBe(false);
 
     const res = await restoreFromS3.run(
       stack.ctx,
@@ -62,11 +73,11 @@ describe('restore-from-s3', () => {
     const skipped = res.details?.skipped as { key: string; error: string }[];
     expect(skipped[0]).toEqual({ key: badKey, error: expect.any(String) });
     expect(res.details?.backupKey).not.toBe(badKey);
-    expect(checkSqliteFile(file)).toEqual({ ok: true });
+    expect(await checkSqliteDataFile(file, 'full')).toEqual({ ok: true });
     expect(store.running()).toBe(true);
     const { host, port } = store.endpoints.http!;
     expect((await fetch(`http://${host}:${port}/trades/fill-0`)).status).toBe(200);
-    expect(existsSync(`${file}.restore-candidate`)).toBe(false);
+    expect(leftovers(stack)).toEqual([]);
   });
 
   it('fails with "no backup to restore" when the bucket is empty', async () => {
@@ -100,6 +111,6 @@ describe('restore-from-s3', () => {
     expect((err as HarnessError).code).toBe('RECOVERY_FAILED');
     expect((err as Error).message).toMatch(/listing backups at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
     expect(store.running()).toBe(false);
-    expect(existsSync(`${store.dataPaths.db}.restore-candidate`)).toBe(false);
+    expect(leftovers(stack)).toEqual([]);
   });
 });

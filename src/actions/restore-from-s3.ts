@@ -1,12 +1,14 @@
 // Recovery for a damaged SQLite file: wait until the damage is detectable, stop the service,
 // fetch the newest backup from S3 that passes integrity_check, put it in place, start again.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { type DataFile, dataFilesOf } from '../core/data-files.js';
 import { HarnessError } from '../core/errors.js';
 import type { Incident, RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
-import { checkSqliteFile } from '../probes/sqlite-integrity.js';
+import { checkSqliteDataFile, checkSqliteFile } from '../probes/sqlite-integrity.js';
 import { SQLITE_S3 } from '../stacks/sqlite-s3.js';
 import { type S3Location, s3ClientFor } from './s3-client.js';
 
@@ -107,12 +109,11 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
       code: 'RECOVERY_FAILED',
     });
     const service = await ctx.env.resolve({ service: params.service ?? ext.service }, ctx.signal);
-    const file = service.dataPaths[params.path];
-    if (file === undefined) {
-      throw new HarnessError(
-        'RECOVERY_FAILED',
-        `restore-from-s3: ${service.name} has no data path "${params.path}"`,
-      );
+    let file: DataFile;
+    try {
+      file = dataFilesOf(service).get(params.path);
+    } catch (err) {
+      throw new HarnessError('RECOVERY_FAILED', `restore-from-s3: ${(err as Error).message}`, { cause: err });
     }
     const steps: RecoveryStep[] = [];
     const step = async <T>(name: string, fn: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
@@ -124,7 +125,11 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
       steps.push(s);
       return r;
     };
-    const details: Record<string, unknown> = { file, bucket: ext.s3.bucket, prefix: ext.s3.prefix };
+    const details: Record<string, unknown> = {
+      file: file.location,
+      bucket: ext.s3.bucket,
+      prefix: ext.s3.prefix,
+    };
 
     if (params.waitForDetection) {
       const found = await step(
@@ -134,8 +139,8 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
           for (;;) {
             const seen = incident.detection();
             if (seen) return seen.message;
-            const res = checkSqliteFile(file, 'quick');
-            if (!res.ok) return `${file} failed quick_check: ${res.error}`;
+            const res = await checkSqliteDataFile(file, 'quick', ctx.signal);
+            if (!res.ok) return `${file.location} failed quick_check: ${res.error}`;
             if (ctx.clock.now() >= deadline) return undefined;
             await sleep(params.detectIntervalMs, undefined, { signal: ctx.signal });
           }
@@ -146,12 +151,12 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
       if (found === undefined) {
         ctx.emit(
           'undetected',
-          `restore-from-s3: ${file} passed quick_check and no probe reported damage for ${params.detectTimeoutMs}ms`,
+          `restore-from-s3: ${file.location} passed quick_check and no probe reported damage for ${params.detectTimeoutMs}ms`,
         );
         if (params.onUndetected === 'fail') {
           throw new HarnessError(
             'RECOVERY_FAILED',
-            `restore-from-s3: no damage to ${file} detected within ${params.detectTimeoutMs}ms; nothing restored`,
+            `restore-from-s3: no damage to ${file.location} detected within ${params.detectTimeoutMs}ms; nothing restored`,
           );
         }
       }
@@ -166,7 +171,9 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
 
     await step('stop-service', () => service.stop(params.stopGraceMs));
     const s3 = s3ClientFor(ext.s3);
-    const candidate = `${file}.restore-candidate`;
+    // Candidates are checked on the harness's machine, then put in place through the provider.
+    const candidateDir = mkdtempSync(join(ctx.env.workDir, 'restore-candidate-'));
+    const candidate = join(candidateDir, 'candidate.db');
     try {
       const keys = await step(
         'list-backups',
@@ -229,12 +236,12 @@ export const restoreFromS3: RecoveryAction<RestoreFromS3Params> = {
       details.skipped = skipped;
       await step('replace-file', async () => {
         // A stale WAL would be replayed on top of the restored file.
-        for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
-        renameSync(candidate, file);
+        for (const suffix of ['-wal', '-shm']) await file.sidecar(suffix).remove(ctx.signal);
+        await file.replace({ localFile: candidate }, ctx.signal);
       });
     } finally {
       s3.destroy();
-      rmSync(candidate, { force: true });
+      rmSync(candidateDir, { recursive: true, force: true });
     }
     await step('start-service', () => service.start(ctx.signal));
     const http = service.endpoints.http;

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'NO_SUCH_SERVICE'
   | 'NO_SUCH_ROLE'
+  | 'NO_SUCH_DATA_FILE'
   | 'STEADY_STATE_NOT_REACHED'
   | 'INJECTION_FAILED'
   | 'RECOVERY_FAILED'

@@ -2,6 +2,7 @@
 // recovery actions. Measurement code depends on these; nothing here formats or prints.
 
 import type { z } from 'zod';
+import type { DataFiles } from './data-files.js';
 import type { Extensions } from './extensions.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
@@ -49,7 +50,11 @@ export type EmitEvent = (type: string, message: string, data?: Record<string, un
 export interface StartedService {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
+  /**
+   * Its data files by key (see core/data-files.ts), reached the provider's way: never a path that
+   * assumes where the service runs. Absent: it declares none (`dataFilesOf` gives an empty set).
+   */
+  readonly files?: DataFiles | undefined;
   /** The role now (asks the stack when roles are dynamic), or undefined when it has none. */
   role(signal?: AbortSignal): Promise<string | undefined>;
   /**

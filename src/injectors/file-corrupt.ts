@@ -1,20 +1,12 @@
-// Damages a service's data file on disk: random pages, the header, a truncation, or the
-// SQLite write-ahead log. Not reversible: recovery is the scenario's job (restore a backup).
+// Damages a service's data file: random pages, the header, a truncation, or the SQLite write-ahead
+// log. The file is reached through its provider (core/data-files.ts), wherever the service runs.
+// Not reversible: recovery is the scenario's job (restore a backup).
 
 import { randomInt } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  openSync,
-  readSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
 import { z } from 'zod';
+import { type DataFile, dataFilesOf, type FileEdit } from '../core/data-files.js';
 import { HarnessError } from '../core/errors.js';
-import type { InjectedFault, Injector } from '../core/types.js';
+import type { InjectedFault, Injector, StartedService } from '../core/types.js';
 
 export const fileCorruptParams = z
   .object({
@@ -26,7 +18,7 @@ export const fileCorruptParams = z
     /** pages: bytes per damaged page (default the whole page); header: bytes from offset 0 (default 100);
      * truncate: bytes to cut from the end (default half the file). */
     bytes: z.number().int().positive().optional(),
-    /** Key of the target service's dataPaths. */
+    /** Key of the target service's data file (its `files`). */
     path: z.string().default('db'),
     /**
      * none: damage the file under the running service (it keeps its open descriptor and page
@@ -58,15 +50,15 @@ function randomBytesFrom(next: () => number, n: number): Buffer {
 }
 
 /** SQLite page size from the header (offset 16, big-endian; 1 means 65536); 4096 if unreadable. */
-export function sqlitePageSize(fd: number): number {
-  const head = Buffer.alloc(18);
-  if (readSync(fd, head, 0, 18, 0) < 18 || head.toString('latin1', 0, 15) !== 'SQLite format 3') return 4096;
+export function sqlitePageSize(head: Buffer): number {
+  if (head.length < 18 || head.toString('latin1', 0, 15) !== 'SQLite format 3') return 4096;
   const v = head.readUInt16BE(16);
   return v === 1 ? 65536 : v >= 512 ? v : 4096;
 }
 
 export interface CorruptionDetails {
   mode: FileCorruptParams['mode'];
+  /** Where the provider keeps the file (its own words: a path, or container:path). */
   file: string;
   seed: number;
   sizeBefore: number;
@@ -78,69 +70,83 @@ export interface CorruptionDetails {
   walBytes?: number;
 }
 
-/** Applies the damage to `file` (synchronously, so the service cannot interleave a checkpoint). */
-export function corruptFile(file: string, params: FileCorruptParams): CorruptionDetails {
+/**
+ * Applies the damage to `file`. Offsets are chosen first; the damage itself is one edit of the
+ * provider's (see DataFile.edit), so the service has as little chance as possible to interleave a
+ * checkpoint.
+ */
+export async function corruptFile(
+  file: DataFile,
+  params: FileCorruptParams,
+  signal?: AbortSignal,
+): Promise<CorruptionDetails> {
   const seed = params.seed ?? randomInt(0, 0xffffffff);
   const next = prng(seed);
-  if (!existsSync(file)) throw new HarnessError('INJECTION_FAILED', `file-corrupt: ${file} does not exist`);
-  const sizeBefore = statSync(file).size;
+  const st = await file.stat(signal);
+  if (!st) throw new HarnessError('INJECTION_FAILED', `file-corrupt: ${file.location} does not exist`);
+  const sizeBefore = st.size;
   const details: CorruptionDetails = {
     mode: params.mode,
-    file,
+    file: file.location,
     seed,
     sizeBefore,
     sizeAfter: sizeBefore,
     writes: [],
   };
   if (params.mode === 'delete-wal') {
+    const wal = file.sidecar('-wal');
     // Without a WAL there is nothing to lose: say so rather than report a fault that did nothing.
-    if (!existsSync(`${file}-wal`))
+    const walSize = await wal.stat(signal);
+    if (!walSize)
       throw new HarnessError(
         'INJECTION_FAILED',
-        `file-corrupt: ${file}-wal does not exist (the database is not in WAL mode, or no connection has it open)`,
+        `file-corrupt: ${wal.location} does not exist (the database is not in WAL mode, or no connection has it open)`,
       );
+    details.walBytes = walSize.size;
     details.deleted = [];
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(file + suffix)) {
-        details.walBytes ??= statSync(file + suffix).size;
-        unlinkSync(file + suffix);
-        details.deleted.push(file + suffix);
-      }
-    }
+    for (const f of [wal, file.sidecar('-shm')]) if (await f.remove(signal)) details.deleted.push(f.location);
     return details;
   }
-  const fd = openSync(file, 'r+');
-  try {
-    if (params.mode === 'truncate') {
-      const cut = Math.min(sizeBefore, params.bytes ?? Math.ceil(sizeBefore / 2));
-      ftruncateSync(fd, sizeBefore - cut);
-      details.writes.push({ offset: sizeBefore - cut, bytes: -cut });
-    } else if (params.mode === 'header') {
-      const n = Math.min(sizeBefore, params.bytes ?? 100);
-      writeSync(fd, randomBytesFrom(next, n), 0, n, 0);
-      details.writes.push({ offset: 0, bytes: n });
-    } else {
-      const pageSize = sqlitePageSize(fd);
-      details.pageSize = pageSize;
-      const pageCount = Math.floor(sizeBefore / pageSize);
-      // Page 1 holds the header; damaging it is the `header` mode.
-      if (pageCount < 2)
-        throw new HarnessError('INJECTION_FAILED', `file-corrupt: ${file} has no page after the header`);
-      const want = Math.min(params.pages, pageCount - 1);
-      const chosen = new Set<number>();
-      while (chosen.size < want) chosen.add(2 + Math.floor(next() * (pageCount - 1)));
-      const n = Math.min(pageSize, params.bytes ?? pageSize);
-      for (const page of [...chosen].sort((a, b) => a - b)) {
-        const offset = (page - 1) * pageSize + Math.floor(next() * (pageSize - n + 1));
-        writeSync(fd, randomBytesFrom(next, n), 0, n, offset);
-        details.writes.push({ offset, bytes: n, page });
-      }
+  const edits: FileEdit[] = [];
+  if (params.mode === 'truncate') {
+    const cut = Math.min(sizeBefore, params.bytes ?? Math.ceil(sizeBefore / 2));
+    edits.push({ truncateTo: sizeBefore - cut });
+    details.writes.push({ offset: sizeBefore - cut, bytes: -cut });
+  } else if (params.mode === 'header') {
+    const n = Math.min(sizeBefore, params.bytes ?? 100);
+    edits.push({ at: 0, write: randomBytesFrom(next, n) });
+    details.writes.push({ offset: 0, bytes: n });
+  } else {
+    const pageSize = sqlitePageSize(await file.read(0, 18, signal));
+    details.pageSize = pageSize;
+    const pageCount = Math.floor(sizeBefore / pageSize);
+    // Page 1 holds the header; damaging it is the `header` mode.
+    if (pageCount < 2)
+      throw new HarnessError(
+        'INJECTION_FAILED',
+        `file-corrupt: ${file.location} has no page after the header`,
+      );
+    const want = Math.min(params.pages, pageCount - 1);
+    const chosen = new Set<number>();
+    while (chosen.size < want) chosen.add(2 + Math.floor(next() * (pageCount - 1)));
+    const n = Math.min(pageSize, params.bytes ?? pageSize);
+    for (const page of [...chosen].sort((a, b) => a - b)) {
+      const offset = (page - 1) * pageSize + Math.floor(next() * (pageSize - n + 1));
+      edits.push({ at: offset, write: randomBytesFrom(next, n) });
+      details.writes.push({ offset, bytes: n, page });
     }
-  } finally {
-    closeSync(fd);
   }
-  details.sizeAfter = statSync(file).size;
+  await file.edit(edits, signal);
+  details.sizeAfter = (await file.stat(signal))?.size ?? 0;
   return details;
+}
+
+function dataFile(service: StartedService, key: string): DataFile {
+  try {
+    return dataFilesOf(service).get(key);
+  } catch (err) {
+    throw new HarnessError('INJECTION_FAILED', `file-corrupt: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 export const fileCorrupt: Injector<FileCorruptParams> = {
@@ -148,16 +154,10 @@ export const fileCorrupt: Injector<FileCorruptParams> = {
   describe: (p) => `corrupt ${p.path} (${p.mode}${p.mode === 'pages' ? `, ${p.pages} pages` : ''})`,
   async inject(ctx, params, target): Promise<InjectedFault> {
     const service = await ctx.env.resolve(target, ctx.signal);
-    const file = service.dataPaths[params.path];
-    if (file === undefined) {
-      throw new HarnessError(
-        'INJECTION_FAILED',
-        `file-corrupt: service ${service.name} has no data path "${params.path}"`,
-      );
-    }
+    const file = dataFile(service, params.path);
     if (params.restart === 'kill') await service.kill('SIGKILL');
     if (params.restart === 'stop') await service.stop();
-    const details = corruptFile(file, params);
+    const details = await corruptFile(file, params, ctx.signal);
     if (params.restart !== 'none') await service.start(ctx.signal);
     const crash = params.restart === 'kill' ? ' across a crash (SIGKILL, restart)' : '';
     const description =

@@ -1,9 +1,11 @@
 // Detection: opens the service's database file read-only on every tick (a fresh connection,
-// so nothing is served from the service's page cache) and runs quick_check or integrity_check.
+// so nothing is served from the service's page cache) and runs quick_check or integrity_check:
+// the live file where the harness shares the service's file system, else a consistent copy.
 // An op fails while the file is damaged; the first failure is the detection time (MTTD).
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { type DataFile, dataFilesOf } from '../core/data-files.js';
 import type { Probe, RunningProbe } from '../core/types.js';
 import { OpenLoop } from './open-loop.js';
 
@@ -35,9 +37,33 @@ export function checkSqliteFile(path: string, check: 'quick' | 'full' = 'full'):
   }
 }
 
+/** Bytes of the WAL header, whose salts change when SQLite restarts the WAL from its start. */
+const WAL_HEADER_BYTES = 32;
+
+/**
+ * The same check on a service's data file, wherever its provider keeps it: the live file where the
+ * harness shares the service's file system (SQLite's locks make the read consistent), else a copy
+ * of the file and its WAL. A copy is consistent unless SQLite restarted the WAL while it was taken:
+ * a checkpoint during the copy leaves the copied file torn, which is harmless while the copied WAL
+ * still holds every frame the checkpoint wrote back, and a restart means it may not; so the copy
+ * is taken again when the WAL header changed meanwhile (DataFile.openLocal's stableHeaderBytes).
+ */
+export async function checkSqliteDataFile(
+  file: DataFile,
+  check: 'quick' | 'full',
+  signal?: AbortSignal,
+): Promise<IntegrityResult> {
+  await using local = await file.openLocal({ with: ['-wal'], stableHeaderBytes: WAL_HEADER_BYTES }, signal);
+  const res = checkSqliteFile(local.path, check);
+  // A copy's own path means nothing to a reader of the report: name the service's file.
+  return res.ok || !local.copied
+    ? res
+    : { ok: false, error: res.error.replaceAll(local.path, file.location) };
+}
+
 export const sqliteIntegrityParams = z
   .object({
-    /** Key of the target service's dataPaths. */
+    /** Key of the target service's data file (its `files`). */
     path: z.string().default('db'),
     check: z.enum(['quick', 'full']).default('quick'),
   })
@@ -54,22 +80,20 @@ export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
   series: ['damaged'],
   async start(ctx, params, common): Promise<RunningProbe> {
     const service = await ctx.env.resolve(common.target, ctx.signal);
-    const file = service.dataPaths[params.path];
-    if (file === undefined) {
-      throw new Error(`service ${service.name} declares no data path "${params.path}"`);
-    }
+    const file = dataFilesOf(service).get(params.path);
     const damaged: { tMs: number; value: number }[] = [];
     const intervals: Interval[] = [];
     let firstDamageMs: number | undefined;
-    // The check is synchronous (it blocks the harness for its few ms); results are recorded in
-    // issue order, so a late result never reopens a closed interval out of order.
+    // The check itself is synchronous (it blocks the harness for its few ms; a provider that has to
+    // copy the file first adds that time before it); results are recorded in issue order, so a
+    // late result never reopens a closed interval out of order.
     const loop = new OpenLoop({
       intervalMs: common.intervalMs,
       timeoutMs: common.timeoutMs,
       clock: ctx.clock,
       op: async () => {
         const startMs = ctx.clock.now();
-        const res = checkSqliteFile(file, params.check);
+        const res = await checkSqliteDataFile(file, params.check, ctx.signal);
         damaged.push({ tMs: startMs, value: res.ok ? 0 : 1 });
         const open = intervals.at(-1);
         if (res.ok) {
@@ -79,14 +103,18 @@ export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
         if (!open || open.endMs !== undefined) {
           intervals.push({ startMs });
           firstDamageMs ??= startMs;
-          ctx.emit('detected', `${common.name}: ${file} failed ${params.check}_check: ${res.error}`, {
-            probe: common.name,
-            what: 'damage',
-            file,
-            checkStartMs: startMs,
-            checkEndMs: ctx.clock.now(),
-            error: res.error,
-          });
+          ctx.emit(
+            'detected',
+            `${common.name}: ${file.location} failed ${params.check}_check: ${res.error}`,
+            {
+              probe: common.name,
+              what: 'damage',
+              file: file.location,
+              checkStartMs: startMs,
+              checkEndMs: ctx.clock.now(),
+              error: res.error,
+            },
+          );
         }
         throw new Error(res.error);
       },
@@ -100,7 +128,12 @@ export const sqliteIntegrity: Probe<SqliteIntegrityParams> = {
       ops: () => loop.ops,
       stop: () => loop.stop(),
       samples: () => ({ damaged }),
-      summary: () => ({ file, check: params.check, firstDamageMs, damageIntervals: intervals }),
+      summary: () => ({
+        file: file.location,
+        check: params.check,
+        firstDamageMs,
+        damageIntervals: intervals,
+      }),
       [Symbol.asyncDispose]: () => loop.stop(),
     };
   },

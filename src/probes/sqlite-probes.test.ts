@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startTestStack } from '../../environments/sqlite-s3/test-context.js';
 import { restoreFromS3, restoreFromS3Params } from '../actions/restore-from-s3.js';
+import { dataFilesOf } from '../core/data-files.js';
 import { corruptFile, fileCorrupt, fileCorruptParams } from '../injectors/file-corrupt.js';
-import { checkSqliteFile, sqliteIntegrity, sqliteIntegrityParams } from './sqlite-integrity.js';
+import { checkSqliteDataFile, sqliteIntegrity, sqliteIntegrityParams } from './sqlite-integrity.js';
 import { sqliteTrades, sqliteTradesParams } from './sqlite-trades.js';
 
 describe('sqlite-trades and sqlite-integrity probes', () => {
@@ -29,8 +30,8 @@ describe('sqlite-trades and sqlite-integrity probes', () => {
     expect(integrity.ops().every((o) => o.outcome === 'ok')).toBe(true);
 
     const tInject = ctx.clock.now();
-    corruptFile(
-      stack.env.services.get('trade-store')!.dataPaths.db!,
+    await corruptFile(
+      dataFilesOf(stack.env.services.get('trade-store')!).get('db'),
       fileCorruptParams.parse({ mode: 'pages', seed: 11, pages: 6 }),
     );
     // The action detects damage on its own and may restore before the probe's next tick: wait for
@@ -95,8 +96,8 @@ describe('a database that comes back without its write-ahead log', () => {
     const detected = events.find((e) => e.type === 'detected');
     expect(detected?.data?.what).toBe('data-loss');
     // The loss is silent to the file itself: it is a valid database, only older.
-    const file = stack.env.services.get('trade-store')!.dataPaths.db!;
-    expect(checkSqliteFile(file)).toEqual({ ok: true });
+    const file = dataFilesOf(stack.env.services.get('trade-store')!).get('db');
+    expect(await checkSqliteDataFile(file, 'full')).toEqual({ ok: true });
     const beforeInject = writes.ops().filter((o) => o.outcome === 'ok' && o.endMs < injectStart);
     const missingBeforeRestore =
       beforeInject.length - (await writes.verify!(AbortSignal.timeout(10_000))).present.size;

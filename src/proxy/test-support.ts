@@ -130,7 +130,6 @@ function namedService(name: string): StartedService {
   return {
     name,
     endpoints: {},
-    dataPaths: {},
     role: async () => undefined,
     id: () => undefined,
     running: () => true,

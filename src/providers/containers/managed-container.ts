@@ -22,6 +22,8 @@ export interface ContainerSpec {
   ports: readonly number[];
   /** `host:container[:mode]` bind mounts. */
   binds?: readonly string[];
+  /** Paths in the container on volumes of its own (anonymous: they go with the container). */
+  volumes?: readonly string[];
   network: string;
   labels: Readonly<Record<string, string>>;
   logFile: string;
@@ -68,6 +70,11 @@ export class ManagedContainer implements ServiceRunner {
     return this.#container?.id;
   }
 
+  /** The engine and the container, once created: what data-file access through the engine needs. */
+  engine(): { docker: Docker; container: Docker.Container } | undefined {
+    return this.#container && { docker: this.#docker, container: this.#container };
+  }
+
   id(): string | undefined {
     return this.#running && this.#container ? `container ${this.#container.id.slice(0, 12)}` : undefined;
   }
@@ -95,6 +102,7 @@ export class ManagedContainer implements ServiceRunner {
         Hostname: s.name,
         Labels: { ...s.labels },
         ExposedPorts: exposed,
+        ...(s.volumes?.length ? { Volumes: Object.fromEntries(s.volumes.map((v) => [v, {}])) } : {}),
         ...(s.user ? { User: s.user } : {}),
         ...(s.workingDir ? { WorkingDir: s.workingDir } : {}),
         HostConfig: {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { DataFiles } from '../../core/data-files.js';
 import { HarnessError } from '../../core/errors.js';
 import type { EmitEvent, Endpoint, StartedService } from '../../core/types.js';
 import type { ServiceRunner } from '../service-runner.js';
@@ -23,7 +24,8 @@ export interface LocalServiceOptions {
   process?: ProcessSpec;
   runner?: ServiceRunner;
   endpoints?: Record<string, Endpoint>;
-  dataPaths?: Record<string, string>;
+  /** Its data files (localDataFiles for a process, containerDataFiles for a container). */
+  files?: DataFiles;
   /** A static role, or a function that asks the stack. */
   role?: string | ((signal?: AbortSignal) => Promise<string | undefined>);
   ready?: { check: ReadyCheck; timeoutMs: number; intervalMs: number };
@@ -53,7 +55,7 @@ export function logTail(file: string, lines = 15): string {
 export class LocalService implements StartedService, AsyncDisposable {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  readonly dataPaths: Readonly<Record<string, string>>;
+  readonly files: DataFiles | undefined;
   readonly proc: ServiceRunner;
   readonly #opts: LocalServiceOptions;
   #intentionalStop = false;
@@ -70,7 +72,7 @@ export class LocalService implements StartedService, AsyncDisposable {
     this.#opts = opts;
     this.name = opts.name;
     this.endpoints = opts.endpoints ?? {};
-    this.dataPaths = opts.dataPaths ?? {};
+    this.files = opts.files;
     const runner = opts.runner ?? (opts.process ? new ManagedProcess(opts.process) : undefined);
     if (!runner)
       throw new HarnessError('INTERNAL', `service "${opts.name}" has neither a process nor a runner`);

@@ -6,8 +6,10 @@ import { FAULT_PROXY } from '../../proxy/routing.js';
 import type { OptionValue } from '../../scenario/environment-options.js';
 import { type EnvironmentFileSpec, type ServiceSpec, unknownSubstitution } from '../../scenario/schema.js';
 import { substitute } from '../../scenario/substitution.js';
+import { containerDataFiles } from '../containers/container-data-files.js';
 import { isolateContainer } from '../containers/partition.js';
 import type { EnvironmentStartContext } from '../provider.js';
+import { localDataFiles } from './local-data-files.js';
 import { LocalEnvironment } from './local-environment.js';
 import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
@@ -211,7 +213,7 @@ async function startServices(
                 ];
           }),
         ),
-        dataPaths,
+        files: runner ? containerDataFiles(name, runner, dataPaths) : localDataFiles(name, dataPaths),
         ...(s.role ? { role: s.role } : {}),
         ...(check && s.ready
           ? { ready: { check, timeoutMs: s.ready.timeout, intervalMs: s.ready.interval } }
