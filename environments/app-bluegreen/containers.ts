@@ -12,8 +12,8 @@ import { HarnessError } from '../../src/core/errors.js';
 import type { StartedEnvironment } from '../../src/core/types.js';
 import { LABELS } from '../../src/providers/containers/engine.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
-import { LocalService } from '../../src/providers/local/local-service.js';
 import type { EnvironmentStartContext } from '../../src/providers/provider.js';
+import { SupervisedService } from '../../src/providers/supervised-service.js';
 import { DEPLOY } from '../../src/stacks/deploy.js';
 import { ContainerSlotService } from './container-slot-service.js';
 import { ContainerStates } from './container-states.js';
@@ -118,7 +118,7 @@ export async function startInContainers(
     });
     // Added last so it is disposed first: no traffic reaches slots that are being stopped.
     const proxy = env.add(
-      new LocalService({
+      new SupervisedService({
         name: 'proxy',
         runner,
         endpoints: { http: { host: '127.0.0.1', port: proxyPort } },

@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import type { StartedEnvironment } from '../../src/core/types.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
-import { LocalService } from '../../src/providers/local/local-service.js';
 import { recordDir } from '../../src/providers/local/run-registry.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
+import { SupervisedService } from '../../src/providers/supervised-service.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { DEPLOY } from '../../src/stacks/deploy.js';
 import { startInContainers } from './containers.js';
@@ -100,7 +100,7 @@ async function start(
 
     // Added last so it is disposed first: no traffic reaches slots that are being stopped.
     const proxy = env.add(
-      new LocalService({
+      new SupervisedService({
         name: 'proxy',
         process: {
           name: 'haproxy',

@@ -8,7 +8,7 @@ import { redisKillMaster } from '../../src/injectors/redis-kill-master.js';
 import { redisWrite } from '../../src/probes/redis-write.js';
 import { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { ContainerRuntime } from '../../src/providers/containers/runtime.js';
-import type { LocalService } from '../../src/providers/local/local-service.js';
+import type { SupervisedService } from '../../src/providers/supervised-service.js';
 import { redisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../src/testing/containers.js';
 import { serviceRoles, waitFor } from '../../src/testing/wait.js';
@@ -19,7 +19,7 @@ import { testContext } from './test-context.js';
 const { skip } = await engineForTests('redis-sentinel containers test');
 
 function containerOf(env: { services: ReadonlyMap<string, unknown> }, name: string): ManagedContainer {
-  const proc = (env.services.get(name) as LocalService | undefined)?.proc;
+  const proc = (env.services.get(name) as SupervisedService | undefined)?.proc;
   if (!(proc instanceof ManagedContainer)) throw new Error(`${name} does not run in a container`);
   return proc;
 }

@@ -23,8 +23,8 @@ import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
-import type { LocalServiceOptions } from '../../src/providers/local/local-service.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
+import type { SupervisedServiceOptions } from '../../src/providers/supervised-service.js';
 import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { REDIS_SENTINEL, type RedisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
@@ -172,7 +172,7 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
           workingDir: dir,
           logFile,
         });
-        const opts: LocalServiceOptions = {
+        const opts: SupervisedServiceOptions = {
           name: n.name,
           ...(container
             ? { runner: container }

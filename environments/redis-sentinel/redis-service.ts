@@ -4,7 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
 import type { EmitEvent, Endpoint } from '../../src/core/types.js';
-import { LocalService, type LocalServiceOptions, logTail } from '../../src/providers/local/local-service.js';
+import {
+  logTail,
+  SupervisedService,
+  type SupervisedServiceOptions,
+} from '../../src/providers/supervised-service.js';
 import { withReplicaOf } from './redis-config.js';
 import { tryRedisCall } from './redis-control.js';
 import type { Topology } from './topology.js';
@@ -21,10 +25,10 @@ export interface RedisServiceExtras {
  * accepts TCP connections before the server inside listens (Docker's proxy answers them), so a
  * TCP check alone says nothing there.
  */
-export class RedisService extends LocalService {
+export class RedisService extends SupervisedService {
   readonly #direct: Endpoint;
 
-  constructor(opts: LocalServiceOptions, extras: RedisServiceExtras) {
+  constructor(opts: SupervisedServiceOptions, extras: RedisServiceExtras) {
     super(opts);
     this.#direct = extras.direct;
   }
@@ -60,7 +64,7 @@ export class RedisDataNode extends RedisService {
   readonly #emit: EmitEvent;
 
   constructor(
-    opts: LocalServiceOptions,
+    opts: SupervisedServiceOptions,
     extras: RedisServiceExtras,
     conf: string,
     topology: Topology,

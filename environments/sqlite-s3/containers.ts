@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { StartedService } from '../../src/core/types.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
-import { LocalService } from '../../src/providers/local/local-service.js';
+import { SupervisedService } from '../../src/providers/supervised-service.js';
 
 export const NODE_IMAGE = 'chaos-harness/node:latest';
 /** Where the node image keeps package.json, node_modules, src/ and environments/. */
@@ -61,7 +61,7 @@ export async function startS3Container(
     logFile: opts.logFile,
   });
   const hostUrl = `http://127.0.0.1:${opts.port}`;
-  const service = new LocalService({
+  const service = new SupervisedService({
     name: opts.name,
     runner,
     endpoints: { http: { host: '127.0.0.1', port: opts.port } },

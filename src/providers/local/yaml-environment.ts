@@ -9,9 +9,9 @@ import { substitute } from '../../scenario/substitution.js';
 import { containerDataFiles } from '../containers/container-data-files.js';
 import { isolateContainer } from '../containers/partition.js';
 import type { EnvironmentStartContext } from '../provider.js';
+import { SupervisedService } from '../supervised-service.js';
 import { localDataFiles } from './local-data-files.js';
 import { LocalEnvironment } from './local-environment.js';
-import { LocalService } from './local-service.js';
 import { lookupUser } from './managed-process.js';
 import type { ReadyCheck } from './readiness.js';
 import { startYamlProxies, type YamlProxies } from './yaml-proxies.js';
@@ -186,7 +186,7 @@ async function startServices(
       logFile,
     });
     const service = envObj.add(
-      new LocalService({
+      new SupervisedService({
         name,
         ...(runner && containers
           ? { runner, isolate: (signal?: AbortSignal) => isolateContainer(containers, runner, signal) }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { DataFiles } from '../../core/data-files.js';
-import { HarnessError } from '../../core/errors.js';
-import type { EmitEvent, Endpoint, StartedService } from '../../core/types.js';
-import type { ServiceRunner } from '../service-runner.js';
-import { ManagedProcess, type ProcessSpec } from './managed-process.js';
-import { type ReadyCheck, waitUntilReady } from './readiness.js';
+import type { DataFiles } from '../core/data-files.js';
+import { HarnessError } from '../core/errors.js';
+import type { EmitEvent, Endpoint, StartedService } from '../core/types.js';
+import { ManagedProcess, type ProcessSpec } from './local/managed-process.js';
+import { type ReadyCheck, waitUntilReady } from './local/readiness.js';
+import type { ServiceRunner } from './service-runner.js';
 
 export interface RestartPolicy {
   policy: 'never' | 'on-failure' | 'always';
@@ -18,7 +18,7 @@ export interface RestartPolicy {
   resetAfterMs?: number | undefined;
 }
 
-export interface LocalServiceOptions {
+export interface SupervisedServiceOptions {
   name: string;
   /** A local process to run, or any other runner (a container). */
   process?: ProcessSpec;
@@ -52,12 +52,12 @@ export function logTail(file: string, lines = 15): string {
  * unexpectedly and the policy says so, it is started again after `delayMs`. The harness's
  * own stop() never triggers a restart.
  */
-export class LocalService implements StartedService, AsyncDisposable {
+export class SupervisedService implements StartedService, AsyncDisposable {
   readonly name: string;
   readonly endpoints: Readonly<Record<string, Endpoint>>;
   readonly files: DataFiles | undefined;
   readonly proc: ServiceRunner;
-  readonly #opts: LocalServiceOptions;
+  readonly #opts: SupervisedServiceOptions;
   #intentionalStop = false;
   #restartTimer: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -68,7 +68,7 @@ export class LocalService implements StartedService, AsyncDisposable {
   #startedAt = performance.now();
   isolate?: NonNullable<StartedService['isolate']>;
 
-  constructor(opts: LocalServiceOptions) {
+  constructor(opts: SupervisedServiceOptions) {
     this.#opts = opts;
     this.name = opts.name;
     this.endpoints = opts.endpoints ?? {};
