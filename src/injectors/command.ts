@@ -71,7 +71,7 @@ export const commandFault: Injector<CommandFaultParams> = {
     const { undo } = p;
     let undone = false;
     return {
-      description: `ran ${run.said.split(';')[0]} (${run.summary.durationMs} ms)`,
+      description: `ran ${run.said.split(';')[0]} (${run.summary.durationMs} ms)${undo ? `; undo on revert: \`${undo.join(' ')}\`` : ''}`,
       reversible: undo !== undefined,
       details,
       async [Symbol.asyncDispose]() {
