@@ -2,7 +2,7 @@
 // starts an environment in it. What a provider runs things as (processes, containers), where their
 // data lives and how it finds leftovers stay behind this interface (src/providers implements it).
 
-import type { Clock, EmitEvent, LogFn, ProviderName, StartedEnvironment } from './types.js';
+import type { Clock, EmitEvent, HostCommands, LogFn, ProviderName, StartedEnvironment } from './types.js';
 
 /** The environment a scenario names, as the lifecycle hands it to a provider. */
 export interface EnvironmentRequest {
@@ -34,6 +34,8 @@ export interface ProviderRun {
   startEnvironment(env: EnvironmentRequest, run: EnvironmentStartRequest): Promise<StartedEnvironment>;
   /** Facts for the report (e.g. the image ids the run used). */
   info(): Record<string, unknown>;
+  /** Runs the scenario's own commands as part of this run (RunContext.commands). */
+  readonly commands?: HostCommands;
   /**
    * Release everything the run still holds. Returns a description of what was left behind and had
    * to be removed here (a leak of the environment's own teardown), or undefined when nothing was.

@@ -117,6 +117,51 @@ export interface RunContext {
   log: LogFn;
   emit: EmitEvent;
   runDir: string;
+  /** Runs a user's command on the harness's host, owned by the run (absent: the provider has none). */
+  commands?: HostCommands;
+}
+
+/** A command a scenario names (a fault, a probe's check, a restore script), run on the harness's host. */
+export interface HostCommand {
+  /** For messages and the run record ("fault command", "probe health"). */
+  name: string;
+  /** Program and arguments, run without a shell; or one script for `/bin/sh -c` with `shell: true`. */
+  argv: readonly string[];
+  shell?: boolean;
+  /** Default: the environment's folder. */
+  cwd?: string;
+  /** Added to the harness's environment. */
+  env?: Readonly<Record<string, string>>;
+  /** Then it is stopped (SIGTERM, SIGKILL after killGraceMs) and its result says `timedOut`. */
+  timeoutMs: number;
+  killGraceMs?: number;
+  /** stdout and stderr are appended here as well (default: kept in memory only, as the tail). */
+  outputFile?: string;
+  /** Bytes of output kept as `tail` (default 2048). */
+  tailBytes?: number;
+}
+
+export interface HostCommandResult {
+  /** null when it ended by a signal (or timed out, or was aborted). */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The end of stdout and stderr interleaved, at most `tailBytes`. */
+  tail: string;
+}
+
+/**
+ * The seam through which kinds run a user's commands without knowing what a process is: the
+ * provider runs them so that nothing they start outlives the run (killed when the command ends, on
+ * timeout and on abort, and found by the next run's sweep after a SIGKILL of the harness).
+ */
+export interface HostCommands {
+  /**
+   * Resolves when the command has ended, whatever its exit code. Rejects when it could not be
+   * started (a missing program) or when `signal` aborted (after it is stopped).
+   */
+  run(cmd: HostCommand, signal: AbortSignal): Promise<HostCommandResult>;
 }
 
 /** An applied fault. Disposing it reverts what can be reverted and brings killed parts back. */

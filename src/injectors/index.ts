@@ -1,5 +1,6 @@
 // Fault kinds by scenario `kind`. Adding a kind is one file and one line here.
 import type { AnyInjector } from '../core/types.js';
+import { commandFault } from './command.js';
 import { connectionReset } from './connection-reset.js';
 import { deploy } from './deploy.js';
 import { fileCorrupt } from './file-corrupt.js';
@@ -12,6 +13,7 @@ import { redisKillMaster } from './redis-kill-master.js';
 
 export const builtinInjectors = {
   // registry: one line per kind, keep sorted
+  command: commandFault,
   'connection-reset': connectionReset,
   deploy,
   'postgres-kill-primary': postgresKillPrimary,

@@ -3,6 +3,8 @@ import type { Clock, OpRecord, Outcome } from '../core/types.js';
 export interface OpResult {
   outcome?: Outcome;
   key?: string;
+  /** Why, for an outcome other than ok (e.g. an `unknown` write whose connection was reset). */
+  error?: string;
 }
 
 export interface OpenLoopOptions {
@@ -103,7 +105,7 @@ export class OpenLoop {
         const res = await op(ac.signal, id);
         if (settled) return;
         settled = true;
-        record(res?.outcome ?? 'ok', { key: res?.key });
+        record(res?.outcome ?? 'ok', { key: res?.key, ...(res?.error ? { error: res.error } : {}) });
       } catch (err) {
         if (settled) return;
         settled = true;

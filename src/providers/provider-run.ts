@@ -3,6 +3,7 @@
 
 import getPort from 'get-port';
 import type { ProviderRun } from '../core/provider.js';
+import { hostCommands } from './local/host-commands.js';
 import type { OpenedRun } from './provider.js';
 import { startEnvironment } from './start-environment.js';
 
@@ -13,13 +14,18 @@ export function providerRun(opened: OpenedRun): ProviderRun {
     usedPorts.add(p);
     return p;
   };
+  // The scenario's own commands run on the harness's host with either provider, in the environment's
+  // folder (like a service's `cwd: .`), owned by this run like its services.
+  let envDir: string | undefined;
   return {
     provider: opened.provider,
     runId: opened.runId,
     info: () => opened.info(),
     close: (log) => opened.close(log),
-    startEnvironment: (env, run) =>
-      startEnvironment(
+    commands: hostCommands({ runId: opened.runId, defaultCwd: () => envDir }),
+    startEnvironment: (env, run) => {
+      envDir = env.dir;
+      return startEnvironment(
         {
           provider: opened.provider,
           containers: opened.containers,
@@ -36,6 +42,7 @@ export function providerRun(opened: OpenedRun): ProviderRun {
         },
         env.options,
         env.scenarioFile,
-      ),
+      );
+    },
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import getPort from 'get-port';
 import { createClock } from '../core/clock.js';
 import type { RunContext, RunEvent, StartedEnvironment } from '../core/types.js';
+import { hostCommands } from '../providers/local/host-commands.js';
 import type { EnvironmentStartContext } from '../providers/provider.js';
 
 export interface TestContext extends EnvironmentStartContext, Disposable {
@@ -52,7 +53,15 @@ export function testContext(name: string, dir: string): TestContext {
         }
       }
     },
-    runContext: (env) => ({ env, clock, signal: ac.signal, log: () => {}, emit, runDir: ctx.runDir }),
+    runContext: (env) => ({
+      env,
+      clock,
+      signal: ac.signal,
+      log: () => {},
+      emit,
+      runDir: ctx.runDir,
+      commands: hostCommands({ runId: ctx.runId, defaultCwd: () => dir }),
+    }),
     [Symbol.dispose]() {
       ac.abort();
       rmSync(root, { recursive: true, force: true });

@@ -96,7 +96,15 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
         { name: sc.envName, dir: sc.envDir, options: sc.spec.environmentOptions, scenarioFile: sc.file },
         { runDir, clock, signal },
       );
-      const ctx: RunContext = { env, clock, signal, log: events.log, emit: events.emit, runDir };
+      const ctx: RunContext = {
+        env,
+        clock,
+        signal,
+        log: events.log,
+        emit: events.emit,
+        runDir,
+        ...(opened.commands ? { commands: opened.commands } : {}),
+      };
       for (const [i, iterationPlan] of plan.entries()) {
         events.iteration = i;
         const result = await runIteration({ sc, kinds: deps.kinds, events, progress, ctx }, iterationPlan, i);
