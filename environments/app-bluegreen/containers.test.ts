@@ -34,6 +34,7 @@ describe.skipIf(skip !== undefined)('app-bluegreen on the containers provider', 
       ctx.containers = runtime;
       await using env = await environment.start(ctx, appBlueGreenOptions.parse({}));
       expect(env.info).toMatchObject({ provider: 'containers', network: runtime.network });
+      expect(env.info.versions).toMatchObject({ haproxy: expect.stringMatching(/^HAProxy version 2\./) });
       expect(String(env.info.haproxyVersion)).toMatch(/^2\./);
       const [blue, green, proxy] = ['blue', 'green', 'proxy'].map((n) => env.services.get(n));
       expect(blue?.id()).toMatch(CONTAINER_ID);

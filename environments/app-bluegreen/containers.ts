@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { HarnessError } from '../../src/core/errors.js';
 import type { StartedEnvironment } from '../../src/core/types.js';
+import { binaryVersions, inContainer } from '../../src/providers/binary-versions.js';
 import { LABELS } from '../../src/providers/containers/engine.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { EnvironmentStartContext } from '../../src/providers/provider.js';
@@ -151,6 +152,8 @@ export async function startInContainers(
     Object.assign(env.info, {
       bringUpMs: Math.round(ctx.clock.now() - t0),
       haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
+      // The slots' node is the node image's (its id is under images).
+      versions: await binaryVersions(inContainer(runner), { haproxy: ['haproxy', '-v'] }),
       proxyPort,
       runtimeApi: `127.0.0.1:${apiPort}`,
       slotPorts: { blue: bluePort, green: greenPort },

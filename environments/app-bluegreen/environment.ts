@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import type { StartedEnvironment } from '../../src/core/types.js';
+import { binaryVersions, onHost } from '../../src/providers/binary-versions.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import { recordDir } from '../../src/providers/local/run-registry.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
@@ -136,6 +137,10 @@ async function start(
     Object.assign(env.info, {
       bringUpMs: Math.round(ctx.clock.now() - t0),
       haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
+      versions: await binaryVersions(onHost, {
+        haproxy: [o.haproxy, '-v'],
+        'node (app)': [process.execPath, '--version'],
+      }),
       proxyPort,
       slotPorts: { blue: bluePort, green: greenPort },
       initialVersion: o.initialVersion,

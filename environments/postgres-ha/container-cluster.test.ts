@@ -28,6 +28,10 @@ describe.skipIf(skip !== undefined)('postgres-ha on the containers provider', ()
         pgAutoctl: expect.stringMatching(/^pg_autoctl version 2\./),
       });
       expect(env.info.imageId).toMatch(/^sha256:/);
+      expect(env.info.versions).toMatchObject({
+        postgres: expect.stringMatching(/^postgres \(PostgreSQL\) 15\./),
+        pg_autoctl: expect.stringMatching(/^pg_autoctl version \d/),
+      });
       expect(env.info.bringUpMs).toBeGreaterThan(0);
       expect(env.info.bringUpMs).toBeLessThan(30_000);
       // The host reaches every node through its loopback port; the monitor knows them by alias.

@@ -18,6 +18,11 @@ describe('postgres-ha environment', () => {
       dataDir = join(ctx.workDir, 'postgres-ha', 'node1');
       expect(existsSync(dataDir)).toBe(true);
       expect(env.info.bringUpMs).toBeGreaterThan(0);
+      // Read from the binaries the run started.
+      expect(env.info.versions).toMatchObject({
+        postgres: expect.stringMatching(/^postgres \(PostgreSQL\) 15\./),
+        pg_autoctl: expect.stringMatching(/^pg_autoctl version \d/),
+      });
       expect(env.info.bringUpMs).toBeLessThan(60_000);
       expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'primary', node2: 'replica' });
       expect((await pg.primary()).name).toBe('node1');

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
+import { binaryVersions, onHost } from '../../src/providers/binary-versions.js';
 import type { EnvironmentModule } from '../../src/providers/provider.js';
 import { FAULT_PROXY } from '../../src/proxy/index.js';
 import type { PostgresController } from '../../src/stacks/postgres.js';
@@ -16,7 +17,7 @@ import { PgAutoFailoverCluster } from './cluster.js';
 import { CONTAINER_PGDATA, PgContainerCluster } from './container-cluster.js';
 import { type NodeProxies, ProxiedController, startNodeProxies } from './proxy-routing.js';
 import { PgService, resolveService } from './services.js';
-import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS } from './settings.js';
+import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS, PG_AUTOCTL, PG_BIN } from './settings.js';
 
 export const postgresHaOptions = z.strictObject({
   nodes: z.union([z.literal(2), z.literal(3)]).default(2),
@@ -94,7 +95,17 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
                 ['monitor', ...cluster.nodes].map((n) => [n, cluster.containerId(n)?.slice(0, 12)]),
               ),
             }
-          : { provider: 'local' };
+          : {
+              provider: 'local',
+              versions: await binaryVersions(onHost, {
+                postgres: [`${PG_BIN}/postgres`, '--version'],
+                pg_autoctl: [PG_AUTOCTL, '--version'],
+              }),
+            };
+      if (cluster instanceof PgContainerCluster) {
+        const v = await cluster.versions();
+        servers.versions = { postgres: v.postgres, pg_autoctl: v.pgAutoctl };
+      }
     } catch (err) {
       await stop();
       throw err;

@@ -33,6 +33,9 @@ describe.skipIf(skip !== undefined)('redis-sentinel environment on the container
     try {
       await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({}));
       expect(env.info.provider).toBe('containers');
+      expect(env.info.versions).toMatchObject({
+        'redis-server': expect.stringMatching(/^Redis server v=7\./),
+      });
       expect(String(env.info.redisVersion)).toMatch(/^Redis server v=7\./);
       expect(Object.values(env.info.images as Record<string, string>)).toEqual([
         expect.stringMatching(/^sha256:/),

@@ -14,6 +14,10 @@ describe('redis-sentinel environment', () => {
     {
       await using env = await redisSentinel.start(ctx, redisSentinelOptions.parse({}));
       expect(env.info.bringUpMs).toBeLessThan(10_000);
+      expect(env.info.versions).toMatchObject({
+        'redis-server': expect.stringMatching(/^Redis server v=7\./),
+        'redis-sentinel': expect.stringMatching(/^Redis server v=7\./),
+      });
       expect(await serviceRoles(env)).toEqual({
         'redis-1': 'primary',
         'redis-2': 'replica',

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type { Endpoint, StartedEnvironment } from '../../src/core/types.js';
+import { binaryVersions, inContainer, onHost } from '../../src/providers/binary-versions.js';
 import { containerDataFiles } from '../../src/providers/containers/container-data-files.js';
 import type { ManagedContainer } from '../../src/providers/containers/managed-container.js';
 import { isolateContainer, NETTOOLS_IMAGE } from '../../src/providers/containers/partition.js';
@@ -271,6 +272,10 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
         replicasOnlineMs: tReplicas - t0,
         provider: ctx.provider,
         redisVersion: version,
+        versions: await binaryVersions(firstContainer ? inContainer(firstContainer) : onHost, {
+          'redis-server': ['redis-server', '--version'],
+          'redis-sentinel': ['redis-sentinel', '--version'],
+        }),
         viaProxy: o.viaProxy && !rt,
         networkFaults: rt
           ? 'network-partition: iptables in the container (nettools)'

@@ -31,6 +31,10 @@ describe.skipIf(skip !== undefined)('sqlite-s3 on the containers provider', () =
       ctx.containers = runtime;
       await using env = await environment.start(ctx, sqliteS3Options.parse({ backupIntervalMs: 200 }));
       expect(env.info).toMatchObject({ provider: 'containers', network: runtime.network, sqlite: /^3\./ });
+      expect(env.info.versions).toMatchObject({
+        node: expect.stringMatching(/^v20\./),
+        sqlite: expect.stringMatching(/^3\./),
+      });
       const store = env.services.get('trade-store')!;
       expect(store.id()).toMatch(/^container [0-9a-f]{12}$/);
       expect(env.services.get('s3')?.id()).toMatch(/^container [0-9a-f]{12}$/);

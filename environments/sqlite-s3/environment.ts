@@ -1,8 +1,10 @@
 // SQLite trade store whose database is snapshotted to S3 every `backupIntervalMs`
 // (claims row 5: "SQLite replicated continuously to S3, RPO < 1 h, RTO < 5 min").
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type S3Location, s3ClientFor } from '../../src/actions/s3-client.js';
 import { HarnessError } from '../../src/core/errors.js';
@@ -62,6 +64,18 @@ export type SqliteS3Options = z.infer<typeof sqliteS3Options>;
 
 const SERVICE = 'trade-store';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function localVersions(): { node: string; sqlite: string } {
+  const db = new Database(':memory:');
+  try {
+    return {
+      node: process.version,
+      sqlite: (db.prepare('select sqlite_version() v').get() as { v: string }).v,
+    };
+  } finally {
+    db.close();
+  }
+}
 
 async function ensureBucket(loc: S3Location, signal: AbortSignal): Promise<void> {
   const s3 = s3ClientFor(loc);
@@ -197,6 +211,9 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
             ...(await containerVersions(container)),
           }
         : {};
+    // Node and SQLite as the trade store runs them: its container's, or this process's (the same
+    // node binary and better-sqlite3 module start the local trade store).
+    const versions = rt && container ? await containerVersions(container) : localVersions();
 
     const extension: SqliteS3Backups = {
       service: SERVICE,
@@ -215,6 +232,7 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
         s3DataDir,
         ...options,
         ...containerInfo,
+        versions,
       },
       extensions: new Extensions(provide(SQLITE_S3, extension)),
       async resolve(target: TargetSelector): Promise<StartedService> {
