@@ -89,6 +89,13 @@ function properties(suite: XmlNode): Record<string, string> {
 }
 
 describe('renderJunit', () => {
+  it('gives every target case, passing ones too, the measured value and the bound as its output', () => {
+    const cases = suiteOf(passReport()).children.filter((c) => c.name === 'testcase');
+    const outs = cases.map((c) => c.children.find((x) => x.name === 'system-out')?.text);
+    expect(outs).toHaveLength(3);
+    for (const o of outs) expect(o).toMatch(/^pass: measured .+, bound .+ \(.+\)$/);
+  });
+
   it('has one passing testcase per target of a passing run', () => {
     const suite = suiteOf(passReport());
     expect(suite.attrs).toMatchObject({
@@ -106,7 +113,7 @@ describe('renderJunit', () => {
     ]);
     for (const c of cases) {
       expect(c.attrs.classname).toBe('postgres-primary-down');
-      expect(c.children).toEqual([]);
+      expect(c.children.map((x) => x.name)).toEqual(['system-out']);
     }
   });
 
@@ -121,7 +128,7 @@ describe('renderJunit', () => {
     const suite = suiteOf(splitBrainReport());
     expect(suite.attrs).toMatchObject({ tests: '3', failures: '2', errors: '0' });
     const [rto, lost, rate] = suite.children.filter((c) => c.name === 'testcase');
-    expect(rto!.children).toEqual([]);
+    expect(rto!.children.map((x) => x.name)).toEqual(['system-out']);
     expect(child(lost!, 'failure').attrs).toEqual({
       message: 'measured 3, bound 0 (HA runbook: no acknowledged write lost)',
       type: 'fail',

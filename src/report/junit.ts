@@ -53,15 +53,18 @@ function seconds(ms: number): string {
 interface Case {
   name: string;
   outcome?: { element: 'failure' | 'error'; type: string; message: string; body: string };
+  /** What was measured, for every target (passing ones too): shown as the case's output. */
+  out?: string;
 }
 
 function targetCase(t: TargetResult, asDeclared: boolean): Case {
   const name = `${targetLabel(t)} <= ${t.boundText}`;
-  if (t.verdict === 'pass') return { name };
-  // A negative control that failed as it declared shows the behaviour it exists to show.
-  if (asDeclared) return { name: `${name} (${t.verdict}, as declared)` };
   const measured = t.measured === null ? `nothing (${t.measuredText || 'not measured'})` : formatMeasured(t);
   const message = `measured ${measured}, bound ${formatValue(t.bound, t.unit)} (${t.source})`;
+  const out = `${t.verdict}: ${message}`;
+  if (t.verdict === 'pass') return { name, out };
+  // A negative control that failed as it declared shows the behaviour it exists to show.
+  if (asDeclared) return { name: `${name} (${t.verdict}, as declared)`, out };
   const body = [
     `verdict: ${t.verdict}`,
     `measured: ${t.measured === null ? 'null' : t.measured} (${t.measuredText})`,
@@ -71,7 +74,7 @@ function targetCase(t: TargetResult, asDeclared: boolean): Case {
   ].join('\n');
   // Inconclusive is reported as a failure: a fault that did nothing observable must not pass CI.
   const element = t.verdict === 'error' ? 'error' : 'failure';
-  return { name, outcome: { element, type: t.verdict, message, body } };
+  return { name, outcome: { element, type: t.verdict, message, body }, out };
 }
 
 /**
@@ -155,16 +158,19 @@ export function junitTestsuite(report: RunReport): { xml: string[]; counts: Coun
   for (const c of cases) {
     // Targets are judged after the run, so no time belongs to one testcase; the suite carries it.
     const head = `    <testcase${attrs({ classname: scenario, name: c.name, time: '0.000' })}`;
-    if (!c.outcome) {
+    if (!c.outcome && c.out === undefined) {
       xml.push(`${head}/>`);
       continue;
     }
+    xml.push(`${head}>`);
     const o = c.outcome;
-    xml.push(
-      `${head}>`,
-      `      <${o.element}${attrs({ message: o.message, type: o.type })}>${escapeXmlText(o.body)}</${o.element}>`,
-      '    </testcase>',
-    );
+    if (o) {
+      xml.push(
+        `      <${o.element}${attrs({ message: o.message, type: o.type })}>${escapeXmlText(o.body)}</${o.element}>`,
+      );
+    }
+    if (c.out !== undefined) xml.push(`      <system-out>${escapeXmlText(c.out)}</system-out>`);
+    xml.push('    </testcase>');
   }
   xml.push('  </testsuite>');
   return { xml, counts };
