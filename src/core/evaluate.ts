@@ -247,7 +247,7 @@ export function evaluateTargets(
       bound: t.bound,
       boundText: t.boundText,
       measured: m.value,
-      measuredText: fmt(t.unit, m.value),
+      measuredText: m.notReached && m.value === null ? 'never reached' : fmt(t.unit, m.value),
       verdict,
       pass: verdict === 'pass',
       source: t.source,

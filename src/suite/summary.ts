@@ -21,7 +21,7 @@ export interface SuiteEntry {
   /** 0 when the run behaved as declared (or passed), 1 when not, 2 when it could not measure. */
   exitCode: 0 | 1 | 2;
   wallMs: number;
-  /** Targets that did not pass, as "rto fail: measured 41.2 s (bound ≤ 30 s)". */
+  /** Targets that did not pass, as "rto fail: measured 41.2 s, bound ≤ 30 s". */
   failing: string[];
   error: { code: string; message: string } | null;
   /** report.json, relative to the summary's directory. */
@@ -64,7 +64,7 @@ export function entryOf(
       .filter((t) => t.verdict !== 'pass')
       .map(
         (t) =>
-          `${targetLabel(t)} ${t.verdict}: ${t.measured === null ? t.measuredText || 'nothing measured' : `measured ${formatMeasured(t)}`} (bound ${formatBound(t)})`,
+          `${targetLabel(t)} ${t.verdict}: ${t.measured === null ? t.measuredText || 'nothing measured' : `measured ${formatMeasured(t)}`}${t.note ? ` (${t.note})` : ''}, bound ${formatBound(t)}`,
       ),
     error: report.error ?? null,
     report: relative(summaryDir, join(report.runDir, 'report.json')),
