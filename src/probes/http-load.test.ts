@@ -24,6 +24,7 @@ async function server(): Promise<number> {
     };
     if (req.url === '/slow') setTimeout(reply, 50);
     else if (req.url === '/hang') setTimeout(reply, n % 2 === 0 ? 700 : 0);
+    else if (req.url === '/slower-than-timeout') setTimeout(reply, 1500);
     else reply();
   });
   servers.push(s);
@@ -123,5 +124,22 @@ describe('http-load probe', () => {
     expect(ok.every((o) => o.endMs - o.startMs < 300)).toBe(true);
     const s = probe.summary?.() as { autocannon: { timeouts: number } };
     expect(s.autocannon.timeouts).toBe(0);
+  });
+
+  it('keeps its schedule when every answer is slower than the timeout (gives up, as a client would)', async () => {
+    // 20 requests per second, each answered after 1.5 s against a 1 s timeout: without giving up
+    // on the connection, each of the 20 connections could send only every 1.5 s (13 per second).
+    const port = await server();
+    const probe = await httpLoad.start(
+      context(port),
+      httpLoadParams.parse({ path: '/slower-than-timeout' }),
+      common(50),
+    );
+    await sleep(4000);
+    await probe.stop();
+    const ops = probe.ops();
+    const inWindow = ops.filter((o) => o.startMs >= 1000 && o.startMs < 4000);
+    expect(inWindow.length).toBeGreaterThanOrEqual(54);
+    expect(inWindow.every((o) => o.outcome === 'unknown')).toBe(true);
   });
 });

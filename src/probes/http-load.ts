@@ -52,6 +52,8 @@ function share(total: number, n: number, i: number): number {
 
 interface ReconnectingClient {
   _connect(): void;
+  /** Drops the connection (and what is in flight on it) and opens a new one. */
+  _resetConnection?(): void;
   destroyed: boolean;
   on(event: 'connError', listener: () => void): void;
 }
@@ -129,10 +131,18 @@ async function start(ctx: RunContext, params: HttpLoadParams, common: ProbeCommo
     client.on('request' as 'response', () => {
       const p: Pending = { id: nextId++, startMs: clock.now(), ignore: stopping, settled: false };
       if (!stopping) issued++;
-      p.timer = setTimeout(
-        () => record(p, 'unknown', `timeout after ${common.timeoutMs}ms`),
-        common.timeoutMs,
-      );
+      p.timer = setTimeout(() => {
+        record(p, 'unknown', `timeout after ${common.timeoutMs}ms`);
+        // A client with a timeout gives up on the request, as this one does: drop the connection so
+        // it can send again on its next tick. Otherwise a server slower than the rate allows (1.5 s
+        // answers at 1 request per connection per second) holds every connection and the load
+        // falls behind its schedule, turning open loop into closed loop.
+        const c = client as unknown as ReconnectingClient;
+        if (!stopping && !c.destroyed && queue.includes(p)) {
+          queue.splice(queue.indexOf(p), 1);
+          c._resetConnection?.();
+        }
+      }, common.timeoutMs);
       queue.push(p);
       pending.add(p);
     });
