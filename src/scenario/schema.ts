@@ -1,45 +1,15 @@
 import { z } from 'zod';
 import {
-  DURATION_HINT,
-  describeMs,
+  duration,
+  durationBetween,
   MAX_PROBE_RATE,
-  MAX_TIMER_MS,
   MIN_PROBE_INTERVAL_MS,
   MIN_PROBE_RATE,
-  parseDuration,
-  TIMER_LIMIT_HINT,
+  positiveDuration,
 } from './duration.js';
-
 import { type Reference, SUBSTITUTION_FORMS, substitute } from './substitution.js';
-/**
- * "30s" | 30000 → 30000, between `min` and MAX_TIMER_MS (every duration ends up in a Node.js timer).
- * The JSON Schema shows the input form.
- */
-export function durationBetween(min = 0) {
-  return z.union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` }).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    if (ms > MAX_TIMER_MS) {
-      ctx.addIssue({ code: 'custom', message: `expected ${TIMER_LIMIT_HINT}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    if (ms < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected at least ${describeMs(min)}, got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
 
-export const duration = durationBetween(0);
-/** A timeout or wait that must be able to elapse: at least 1 ms. */
-export const positiveDuration = durationBetween(1);
+export { duration, durationBetween, positiveDuration };
 
 /** Bounds on counts in a scenario: each probe is a workload on the same machine as the stack. */
 export const MAX_PROBES = 32;
