@@ -1,6 +1,6 @@
 // Messages for unknown fields: the fields that are allowed there and, for a likely typo, which one
 // was meant ("stedyState" → "steadyState"). Zod's unrecognized_keys issue lists only the bad keys.
-import type { ZodType } from 'zod';
+import type { ZodObject, ZodType } from 'zod';
 
 interface Def {
   type?: string;
@@ -24,6 +24,12 @@ function unwrap(schema: ZodType | undefined): ZodType | undefined {
     else return s;
   }
   return s;
+}
+
+/** The object schema that holds the fields of `schema` (under optional, default, a transform, ...). */
+export function objectSchemaOf(schema: ZodType): ZodObject | undefined {
+  const s = unwrap(schema);
+  return defOf(s)?.type === 'object' ? (s as unknown as ZodObject) : undefined;
 }
 
 /** Field names of the object schema at `path` inside `schema`, when it can be told statically. */

@@ -94,102 +94,120 @@ export const faultEntry = z.looseObject({
 
 export const actionEntry = z.looseObject({ kind: z.string().min(1) });
 
-export const scenario = z.strictObject({
-  extends: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
-    ),
-  description: z.string().optional(),
-  tags: z
-    .array(
-      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a tag like "nightly" or "negative-control"' }),
-    )
-    .default([])
-    .describe('labels a suite selects by (chaos-harness suite --tag nightly)'),
-  environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
-  environmentOptions: z.record(z.string(), z.unknown()).optional(),
-  probes: z
-    .array(probeEntry)
-    .min(1, { error: 'expected at least one probe' })
-    .max(MAX_PROBES, { error: `expected at most ${MAX_PROBES} probes` }),
-  primaryProbe: z.string().optional().describe('the probe whose operations define RTO (default: the first)'),
-  steadyState: z
-    .strictObject({
-      duration: duration.default(2000),
-      maxErrorRate: z.number().min(0).max(1).default(0),
-    })
-    .default({ duration: 2000, maxErrorRate: 0 }),
-  faults: z
-    .array(faultEntry)
-    .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` })
-    .optional(),
-  iterations: z
-    .array(
-      z.strictObject({
-        name: z.string().optional(),
-        faults: z
-          .array(faultEntry)
+/**
+ * A scenario file, with the schemas of its probe, fault and recovery action entries: the loader's
+ * check only the common fields (each kind's own are checked with the kind's schema, for messages
+ * that name the kind); the published JSON Schema's have one branch per kind (json-schemas.ts).
+ */
+export function scenarioWith<P extends z.ZodType, F extends z.ZodType, A extends z.ZodType>(entries: {
+  probe: P;
+  fault: F;
+  action: A;
+}) {
+  return z.strictObject({
+    extends: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
+      ),
+    description: z.string().optional(),
+    tags: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a tag like "nightly" or "negative-control"' }),
+      )
+      .default([])
+      .describe('labels a suite selects by (chaos-harness suite --tag nightly)'),
+    environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
+    environmentOptions: z.record(z.string(), z.unknown()).optional(),
+    probes: z
+      .array(entries.probe)
+      .min(1, { error: 'expected at least one probe' })
+      .max(MAX_PROBES, { error: `expected at most ${MAX_PROBES} probes` }),
+    primaryProbe: z
+      .string()
+      .optional()
+      .describe('the probe whose operations define RTO (default: the first)'),
+    steadyState: z
+      .strictObject({
+        duration: duration.default(2000),
+        maxErrorRate: z.number().min(0).max(1).default(0),
+      })
+      .default({ duration: 2000, maxErrorRate: 0 }),
+    faults: z
+      .array(entries.fault)
+      .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` })
+      .optional(),
+    iterations: z
+      .array(
+        z.strictObject({
+          name: z.string().optional(),
+          faults: z
+            .array(entries.fault)
+            .min(1)
+            .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` }),
+        }),
+      )
+      .min(1)
+      .max(MAX_REPEAT, { error: `expected at most ${MAX_REPEAT} iterations` })
+      .optional()
+      .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
+    recovery: z
+      .strictObject({
+        mode: z.enum(['automatic', 'action']).default('automatic'),
+        action: entries.action.optional(),
+        timeout: positiveDuration.default(60_000),
+        stableFor: duration.default(1000),
+      })
+      .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
+        error: 'mode "action" needs an "action", and an "action" needs mode "action"',
+      })
+      .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
+    observe: duration.default(1000).describe('keep the workload running this long after recovery'),
+    settle: duration.default(1000).describe('pause between iterations'),
+    repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
+    provider: z
+      .enum(['local', 'containers'])
+      .optional()
+      .describe('how the services run (default local; --provider overrides it)'),
+    expectImpact: z.boolean().default(true),
+    expect: z
+      .strictObject({
+        verdict: z
+          .enum(['pass', 'fail', 'inconclusive'])
+          .describe('the verdict the scenario is meant to end with'),
+        failing: z
+          .array(
+            z.union([
+              metricName,
+              z.strictObject({
+                metric: metricName,
+                phase: z.enum(PHASE_NAMES).optional(),
+                probe: z.string().optional(),
+              }),
+            ]),
+          )
           .min(1)
-          .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` }),
-      }),
-    )
-    .min(1)
-    .max(MAX_REPEAT, { error: `expected at most ${MAX_REPEAT} iterations` })
-    .optional()
-    .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
-  recovery: z
-    .strictObject({
-      mode: z.enum(['automatic', 'action']).default('automatic'),
-      action: actionEntry.optional(),
-      timeout: positiveDuration.default(60_000),
-      stableFor: duration.default(1000),
-    })
-    .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
-      error: 'mode "action" needs an "action", and an "action" needs mode "action"',
-    })
-    .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
-  observe: duration.default(1000).describe('keep the workload running this long after recovery'),
-  settle: duration.default(1000).describe('pause between iterations'),
-  repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
-  provider: z
-    .enum(['local', 'containers'])
-    .optional()
-    .describe('how the services run (default local; --provider overrides it)'),
-  expectImpact: z.boolean().default(true),
-  expect: z
-    .strictObject({
-      verdict: z
-        .enum(['pass', 'fail', 'inconclusive'])
-        .describe('the verdict the scenario is meant to end with'),
-      failing: z
-        .array(
-          z.union([
-            metricName,
-            z.strictObject({
-              metric: metricName,
-              phase: z.enum(PHASE_NAMES).optional(),
-              probe: z.string().optional(),
-            }),
-          ]),
-        )
-        .min(1)
-        .optional()
-        .describe(
-          'with verdict fail: the targets that must fail, and no other: a metric (every target of it) or { metric, phase?, probe? }',
-        ),
-    })
-    .refine((e) => e.failing === undefined || e.verdict === 'fail', {
-      error: '"failing" goes with verdict "fail"',
-    })
-    .optional()
-    .describe(
-      'what the scenario is meant to show (a negative control: { verdict: fail, failing: [lost-writes] }); the exit code is 0 when the run behaved as declared',
-    ),
-  targets: z.array(target).optional(),
-});
+          .optional()
+          .describe(
+            'with verdict fail: the targets that must fail, and no other: a metric (every target of it) or { metric, phase?, probe? }',
+          ),
+      })
+      .refine((e) => e.failing === undefined || e.verdict === 'fail', {
+        error: '"failing" goes with verdict "fail"',
+      })
+      .optional()
+      .describe(
+        'what the scenario is meant to show (a negative control: { verdict: fail, failing: [lost-writes] }); the exit code is 0 when the run behaved as declared',
+      ),
+    targets: z.array(target).optional(),
+  });
+}
+
+export const scenario = scenarioWith({ probe: probeEntry, fault: faultEntry, action: actionEntry });
 
 const portName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a port name like "http"' });
 
