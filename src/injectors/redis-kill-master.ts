@@ -13,7 +13,10 @@ import { redisSentinelTopology } from '../stacks/redis-sentinel.js';
 export const redisKillMasterParams = withMsNames(
   z
     .strictObject({
-      signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).default('SIGKILL'),
+      signal: z
+        .enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT'])
+        .default('SIGKILL')
+        .describe('the signal sent to the master'),
       restart: z
         .boolean()
         .default(true)

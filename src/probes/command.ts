@@ -35,6 +35,7 @@ export const commandProbeParams = withMsNames(
         'A check of your own, open loop: runs a command every interval; exit 0 is ok, another exit code a failure (with the tail of its output as the error), no exit within the timeout unknown (and the command is stopped).',
       examples: [
         {
+          name: 'health',
           interval: '200ms',
           timeout: '2s',
           command: ['node', 'admin.mjs', `\${services.kv.ports.http}`, 'health'],

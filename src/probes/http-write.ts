@@ -17,7 +17,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNRE
 const httpWriteFields = z
   .strictObject({
     endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
-    method: z.enum(['PUT', 'POST', 'PATCH']).default('PUT'),
+    method: z.enum(['PUT', 'POST', 'PATCH']).default('PUT').describe('HTTP method of the writes'),
     path: template
       .refine((s) => s.startsWith('/'), 'expected a path starting with /')
       .default('/kv/{id}')
@@ -84,6 +84,7 @@ export const httpWriteParams = withMsNames(
       'Open-loop writes to your own HTTP service, one unique id per operation templated into the request; after recovery every acknowledged or indeterminate id is read back (readPath or listPath), so it measures rpo, lost-writes and lost-writes-after-fault.',
     examples: [
       {
+        name: 'writes',
         target: { service: 'kv' },
         interval: '20ms',
         timeout: '1s',

@@ -5,7 +5,7 @@ import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 const params = z
   .strictObject({
     endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET'),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET').describe('HTTP method'),
     path: z.string().startsWith('/').default('/').describe('path and query of the request'),
     expectStatus: z.number().int().default(200).describe('the status of a successful request'),
     body: z.string().optional().describe('request body'),
@@ -13,7 +13,9 @@ const params = z
   .meta({
     description:
       'HTTP requests at a fixed rate, open loop; a response with another status than expectStatus is a failure, no answer within the timeout is unknown.',
-    examples: [{ target: { service: 'api' }, path: '/health', interval: '50ms', timeout: '500ms' }],
+    examples: [
+      { name: 'api', target: { service: 'api' }, path: '/health', interval: '50ms', timeout: '500ms' },
+    ],
   });
 
 export const httpProbe: Probe<z.infer<typeof params>> = {

@@ -9,7 +9,7 @@ import { runOpenLoop } from './running-open-loop.js';
 export const postgresReplicationLagParams = z.strictObject({}).meta({
   description:
     'Samples pg_stat_replication on the PostgreSQL primary (postgres-ha): how far the slowest standby is behind, as series lagBytes (WAL bytes) and lagSeconds (replay). Each sample is one operation, so an unreachable primary shows up as failures.',
-  examples: [{ interval: '250ms', timeout: '1s' }],
+  examples: [{ name: 'lag', interval: '250ms', timeout: '1s' }],
 });
 
 export type PostgresReplicationLagParams = z.infer<typeof postgresReplicationLagParams>;

@@ -35,7 +35,7 @@ export const postgresWriteParams = withMsNames(
     .meta({
       description:
         'Open-loop INSERTs of unique keys into the writable PostgreSQL primary (postgres-ha), following failovers as a libpq client with target_session_attrs=read-write would; after recovery every acknowledged key is read back, so it measures rpo, lost-writes and lost-writes-after-fault.',
-      examples: [{ interval: '20ms', timeout: '1s' }],
+      examples: [{ name: 'writes', interval: '20ms', timeout: '1s' }],
     }),
   ['verifyTimeout'],
 );

@@ -40,7 +40,7 @@ export const redisWriteParams = withMsNames(
     .meta({
       description:
         'Open-loop SETs of unique keys to Redis (redis-sentinel), through the sentinels or straight to one node; after recovery every acknowledged SET is read back from the master, so it measures rpo, lost-writes and lost-writes-after-fault (split brain).',
-      examples: [{ client: 'sentinel', interval: '10ms', timeout: '500ms' }],
+      examples: [{ name: 'writes', client: 'sentinel', interval: '10ms', timeout: '500ms' }],
     }),
   ['reconnectDelay', 'connectTimeout'],
 );

@@ -73,7 +73,14 @@ export const sqliteIntegrityParams = z
     description:
       'Checks a SQLite data file of the target service at a fixed rate; a failed check is a failed operation and a `detected` event (damage), which starts a recovery action. Its series `damaged` is 1 while the check fails.',
     examples: [
-      { target: { service: 'trade-store' }, path: 'db', check: 'quick', interval: '250ms', timeout: '5s' },
+      {
+        name: 'integrity',
+        target: { service: 'trade-store' },
+        path: 'db',
+        check: 'quick',
+        interval: '250ms',
+        timeout: '5s',
+      },
     ],
   });
 export type SqliteIntegrityParams = z.infer<typeof sqliteIntegrityParams>;

@@ -27,7 +27,9 @@ export const sqliteTradesParams = z
   .meta({
     description:
       'Open-loop POST /trades to the sqlite-s3 trade store, each with a client-generated id (201 = acknowledged); after recovery every acknowledged or timed-out id is read back, so it measures rpo, lost-writes and lost-writes-after-fault.',
-    examples: [{ target: { service: 'trade-store' }, interval: '50ms', timeout: '1s', readBack: true }],
+    examples: [
+      { name: 'trades', target: { service: 'trade-store' }, interval: '50ms', timeout: '1s', readBack: true },
+    ],
   });
 export type SqliteTradesParams = z.infer<typeof sqliteTradesParams>;
 

@@ -9,7 +9,7 @@ const params = z
   })
   .meta({
     description: 'TCP connects at a fixed rate: "is anything accepting connections?"',
-    examples: [{ target: { service: 'api' }, endpoint: 'http', interval: '100ms' }],
+    examples: [{ name: 'port', target: { service: 'api' }, endpoint: 'http', interval: '100ms' }],
   });
 
 export const tcpProbe: Probe<z.infer<typeof params>> = {

@@ -3,18 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { jsonSchemas, renderJsonSchema } from './json-schemas.js';
 import { PROJECT_ROOT } from './load.js';
-
-describe('committed JSON Schemas', () => {
-  it.each(Object.entries(jsonSchemas()))(
-    'schemas/%s matches the zod schema (run `npm run schemas`)',
-    (file, schema) => {
-      const committed = readFileSync(join(PROJECT_ROOT, 'schemas', file), 'utf8');
-      expect(committed).toBe(renderJsonSchema(schema));
-    },
-  );
-});
 
 describe('schemas/scenario.schema.json, as an editor applies it', () => {
   const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas/scenario.schema.json'), 'utf8'));

@@ -17,6 +17,7 @@ import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
 import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
+import { METRICS, SERIES_METRICS } from './metrics.js';
 import {
   declaredReference,
   type EnvironmentFileSpec,
@@ -173,14 +174,8 @@ export function parseWith<T>(schema: ZodType<T>, value: unknown, file: string): 
   return r.data;
 }
 
-const TIME_METRICS = new Set(['rto', 'mttr', 'rpo', 'mttd', 'recovery-time']);
-const COUNT_METRICS = new Set(['lost-writes', 'lost-writes-after-fault', 'failed-ops']);
-
 export function metricUnit(metric: string): MetricUnit {
-  if (TIME_METRICS.has(metric) || metric.startsWith('latency-')) return 'ms';
-  if (metric === 'error-rate') return 'ratio';
-  if (COUNT_METRICS.has(metric)) return 'count';
-  return 'count';
+  return (METRICS as Record<string, { unit: MetricUnit }>)[metric]?.unit ?? SERIES_METRICS.unit;
 }
 
 function parseBound(t: TargetSpec): { bound: number } | { error: string } {

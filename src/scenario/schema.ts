@@ -7,6 +7,7 @@ import {
   MIN_PROBE_RATE,
   positiveDuration,
 } from './duration.js';
+import { BASE_METRICS } from './metrics.js';
 import { type Reference, SUBSTITUTION_FORMS, substitute } from './substitution.js';
 
 export { duration, durationBetween, positiveDuration };
@@ -27,22 +28,6 @@ export const targetSelector = z
   });
 
 export const PHASE_NAMES = ['steady', 'fault', 'recovered'] as const;
-
-const BASE_METRICS = [
-  'rto',
-  'mttr',
-  'rpo',
-  'lost-writes',
-  'lost-writes-after-fault',
-  'error-rate',
-  'failed-ops',
-  'latency-p50',
-  'latency-p95',
-  'latency-p99',
-  'latency-max',
-  'mttd',
-  'recovery-time',
-] as const;
 
 export const metricName = z.union([
   z.enum(BASE_METRICS),
@@ -68,11 +53,16 @@ export const targetsFile = z.strictObject({ targets: z.array(target) });
 
 /** Fields common to every probe; the rest are validated by the probe kind's own schema. */
 export const probeEntry = z.looseObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' })
+    .describe('the probe’s name in reports and in targets’ probe:'),
   kind: z.string().min(1),
   interval: durationBetween(MIN_PROBE_INTERVAL_MS)
     .optional()
-    .describe(`time between operations (open loop), at least ${MIN_PROBE_INTERVAL_MS}ms`),
+    .describe(
+      `time between operations (open loop), at least ${MIN_PROBE_INTERVAL_MS}ms (default 100ms, unless rate is given)`,
+    ),
   rate: z
     .number()
     .min(MIN_PROBE_RATE, { error: `expected at least ${MIN_PROBE_RATE} operations per second` })
@@ -81,14 +71,18 @@ export const probeEntry = z.looseObject({
     })
     .optional()
     .describe(`operations per second (alternative to interval), at most ${MAX_PROBE_RATE}`),
-  timeout: positiveDuration.optional().describe('per-operation timeout; a timed-out op is "unknown"'),
-  target: targetSelector.optional(),
+  timeout: positiveDuration
+    .optional()
+    .describe('per-operation timeout (default 1s); a timed-out operation is "unknown"'),
+  target: targetSelector.optional().describe('the service it works on: { service: name } or { role: name }'),
 });
 
 /** Fields common to every fault; the rest are validated by the injector kind's own schema. */
 export const faultEntry = z.looseObject({
   kind: z.string().min(1),
-  target: targetSelector.optional(),
+  target: targetSelector
+    .optional()
+    .describe('the service it acts on, resolved when it acts: { service: name } or { role: name }'),
   at: duration.optional().describe('offset after the steady state'),
 });
 
