@@ -23,6 +23,8 @@ import {
   type EnvironmentFileSpec,
   environmentFile,
   type FaultEntry,
+  faultEntry,
+  probeEntry,
   type ScenarioSpec,
   scenario as scenarioSchema,
   type TargetSpec,
@@ -360,8 +362,8 @@ export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
   return spec;
 }
 
-const PROBE_COMMON = ['name', 'kind', 'interval', 'rate', 'timeout', 'target'];
-const FAULT_COMMON = ['kind', 'target', 'at'];
+const PROBE_COMMON = Object.keys(probeEntry.shape);
+const FAULT_COMMON = Object.keys(faultEntry.shape);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
