@@ -62,7 +62,7 @@ describe('postgres-ha with viaProxy', () => {
         await client.query('create table via_proxy (k serial primary key)');
         const before = await medianWriteMs(client, 15);
 
-        const params = networkLatency.params.parse({ latencyMs: 150 });
+        const params = networkLatency.params.parse({ latency: 150 });
         const fault = await networkLatency.inject(ctx.runContext(env), params, { role: 'primary' });
         expect(fault.details.proxies).toEqual(['node1']);
         const during = await medianWriteMs(client, 8);

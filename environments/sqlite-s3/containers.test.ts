@@ -115,7 +115,7 @@ describe.skipIf(skip !== undefined)('sqlite-s3 on the containers provider', () =
 
       const res = await restoreFromS3.run(
         run,
-        restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
+        restoreFromS3Params.parse({ detectTimeout: 10_000 }),
         incidentFrom(ctx.events, tInject),
       );
       expect(res.details?.detected).toBe(true);

@@ -15,18 +15,33 @@ import {
   shortTail,
 } from '../core/host-command.js';
 import type { RecoveryAction, RecoveryStep } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 
 const TAIL_CHARS = 300;
 
-export const commandActionParams = z
-  .strictObject({
-    run: argv,
-    /** The step's name in the report. */
-    name: z.string().min(1).default('command'),
-    ...commandOptions,
-    timeoutMs: z.number().int().min(1).default(300_000),
-  })
-  .superRefine((v, c) => checkShell(['run'], v, c));
+export const commandActionParams = withMsNames(
+  z
+    .strictObject({
+      run: argv.describe('your restore or rollback: program and arguments'),
+      name: z.string().min(1).default('command').describe("the step's name in the report"),
+      ...commandOptions,
+      timeout: positiveDuration.default(300_000).describe('then the command is stopped and the run is ERROR'),
+    })
+    .superRefine((v, c) => checkShell(['run'], v, c))
+    .meta({
+      description:
+        'Your restore or rollback script, run once the fault is visible. Its duration is one recovery step (recovery-time); its output goes to recovery-command-N.log. A non-zero exit or a timeout ends the run ERROR (RECOVERY_FAILED).',
+      examples: [
+        {
+          name: 'runbook',
+          run: ['node', 'admin.mjs', `\${services.kv.ports.http}`, 'read-write'],
+          timeout: '5m',
+        },
+      ],
+    }),
+  ['timeout'],
+);
 
 export type CommandActionParams = z.infer<typeof commandActionParams>;
 

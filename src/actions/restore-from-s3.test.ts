@@ -31,7 +31,7 @@ function leftovers(stack: TestStack): string[] {
   ];
 }
 
-const noDetect = restoreFromS3Params.parse({ waitForDetection: false, s3TimeoutMs: 3000 });
+const noDetect = restoreFromS3Params.parse({ waitForDetection: false, s3Timeout: 3000 });
 
 describe('restore-from-s3', () => {
   it('restores a damaged database from the newest good backup, skipping a damaged newer one', async () => {
@@ -55,7 +55,7 @@ describe('restore-from-s3', () => {
 
     const res = await restoreFromS3.run(
       stack.ctx,
-      restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
+      restoreFromS3Params.parse({ detectTimeout: 10_000 }),
       stack.incident(),
     );
     expect(res.steps.map((s) => s.name)).toEqual([

@@ -9,37 +9,58 @@ import { type DataFile, dataFilesOf } from '../core/data-files.js';
 import { HarnessError } from '../core/errors.js';
 import type { Incident, RecoveryAction, RecoveryResult, RecoveryStep, RunContext } from '../core/types.js';
 import { checkSqliteDataFile, checkSqliteFile } from '../probes/sqlite-integrity.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { SQLITE_S3 } from '../stacks/sqlite-s3.js';
 import { type S3Location, s3ClientFor } from './s3-client.js';
 
-export const restoreFromS3Params = z
-  .object({
-    /** Service to restore; default: the one the environment names in its extension. */
-    service: z.string().optional(),
-    path: z.string().default('db'),
-    /**
-     * Restore only once the damage is detected, as an operator would (RTO includes detection):
-     * a quick_check of the file fails, or a probe reported damage or lost data.
-     */
-    waitForDetection: z.boolean().default(true),
-    detectIntervalMs: z.number().int().positive().default(250),
-    detectTimeoutMs: z.number().int().positive().default(60_000),
-    /** When the damage is never detected: restore anyway (recorded), or fail the action. */
-    onUndetected: z.enum(['restore', 'fail']).default('restore'),
-    /**
-     * Which backup: `newest-good` (the newest that passes integrity_check), `before-fault` (the
-     * newest good one taken before injection started), or `auto`: before-fault when the incident
-     * is lost data (the file is intact, so every newer backup lacks the lost writes too),
-     * newest-good otherwise (backups of a damaged file fail integrity_check and are skipped).
-     */
-    restorePoint: z.enum(['auto', 'newest-good', 'before-fault']).default('auto'),
-    /** Newest backups tried before giving up. */
-    maxCandidates: z.number().int().positive().default(20),
-    s3TimeoutMs: z.number().int().positive().default(10_000),
-    stopGraceMs: z.number().int().positive().default(5000),
-    healthTimeoutMs: z.number().int().positive().default(30_000),
-  })
-  .strict();
+export const restoreFromS3Params = withMsNames(
+  z
+    .strictObject({
+      service: z
+        .string()
+        .optional()
+        .describe('the service to restore (default: the one the environment names, e.g. trade-store)'),
+      path: z.string().default('db').describe("key of the service's data file (its `dataPaths` / files)"),
+      waitForDetection: z
+        .boolean()
+        .default(true)
+        .describe(
+          'restore only once the damage is detected, as an operator would (RTO includes detection): a quick_check of the file fails, or a probe reported damage or lost data',
+        ),
+      detectInterval: positiveDuration.default(250).describe('how often the file is checked while waiting'),
+      detectTimeout: positiveDuration.default(60_000).describe('how long to wait for detection'),
+      onUndetected: z
+        .enum(['restore', 'fail'])
+        .default('restore')
+        .describe('when the damage is never detected: restore anyway (recorded), or fail the action'),
+      restorePoint: z
+        .enum(['auto', 'newest-good', 'before-fault'])
+        .default('auto')
+        .describe(
+          'newest-good: the newest backup that passes integrity_check; before-fault: the newest good one taken before injection started; auto: before-fault when the incident is lost data (the file is intact, so newer backups lack the lost writes too), newest-good otherwise',
+        ),
+      maxCandidates: z
+        .number()
+        .int()
+        .positive()
+        .default(20)
+        .describe('newest backups tried before giving up'),
+      s3Timeout: positiveDuration.default(10_000).describe('per S3 request'),
+      stopGrace: positiveDuration
+        .default(5000)
+        .describe('stopping the service: SIGTERM, then SIGKILL after this long'),
+      healthTimeout: positiveDuration
+        .default(30_000)
+        .describe('bound on the restarted service answering GET /health'),
+    })
+    .meta({
+      description:
+        'Restores a damaged SQLite file from its S3 backups (sqlite-s3): waits until the damage is detected, stops the service, fetches the newest suitable backup that passes integrity_check, puts it in place and starts the service again. Each of these is a recovery step (recovery-time).',
+      examples: [{ detectTimeout: '20s', onUndetected: 'fail' }],
+    }),
+  ['detectInterval', 'detectTimeout', 's3Timeout', 'stopGrace', 'healthTimeout'],
+);
 export type RestoreFromS3Params = z.infer<typeof restoreFromS3Params>;
 
 function s3Error(what: string, loc: S3Location, err: unknown): HarnessError {

@@ -47,11 +47,12 @@ export const argv = z
 
 /** Fields of every command kind besides its argv fields. */
 export const commandOptions = {
-  /** Run the one script in the argv with /bin/sh -c (off: no shell, no quoting surprises). */
-  shell: z.boolean().default(false),
-  /** Working directory, relative to the environment folder (the default). */
-  cwd: argvItem.optional(),
-  env: z.record(z.string(), argvItem).optional(),
+  shell: z
+    .boolean()
+    .default(false)
+    .describe('run the one script given with /bin/sh -c (off: no shell, no quoting surprises)'),
+  cwd: argvItem.optional().describe('working directory, relative to the environment folder (the default)'),
+  env: z.record(z.string(), argvItem).optional().describe("added to the harness's environment"),
 };
 
 /** `shell: true` takes one script; issues at `<field>`. */

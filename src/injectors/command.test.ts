@@ -116,7 +116,7 @@ describe('command fault', () => {
 
   it('stops a command at its timeout and leaves nothing running', async () => {
     await expect(
-      commandFault.inject(run, params({ run: ['sleep', '30'], timeoutMs: 300 }), {}),
+      commandFault.inject(run, params({ run: ['sleep', '30'], timeout: 300 }), {}),
     ).rejects.toThrow(/`sleep 30` timed out after 300 ms/);
     await noCommandLeft();
   });

@@ -14,19 +14,36 @@ import {
   shortTail,
 } from '../core/host-command.js';
 import type { HostCommandResult, Injector, RunContext } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 
 const TAIL_CHARS = 500;
 
-export const commandFaultParams = z
-  .strictObject({
-    run: argv,
-    /** Run when the fault is reverted (after the read-back), also when the run was interrupted. */
-    undo: argv.optional(),
-    ...commandOptions,
-    timeoutMs: z.number().int().min(1).default(60_000),
-    undoTimeoutMs: z.number().int().min(1).default(60_000),
-  })
-  .superRefine((v, c) => checkShell(['run', 'undo'], v, c));
+export const commandFaultParams = withMsNames(
+  z
+    .strictObject({
+      run: argv.describe('the command that breaks something: program and arguments'),
+      undo: argv
+        .optional()
+        .describe('run when the fault is reverted (after the read-back), also when the run was interrupted'),
+      ...commandOptions,
+      timeout: positiveDuration.default(60_000).describe('of run'),
+      undoTimeout: positiveDuration.default(60_000).describe('of undo'),
+    })
+    .superRefine((v, c) => checkShell(['run', 'undo'], v, c))
+    .meta({
+      description:
+        'A fault of your own: `run` breaks something, `undo` (optional) mends it when the fault is reverted. t_inject is when run exited 0; a non-zero exit or a timeout fails the injection. Their output goes to fault-command-run-N.log / fault-command-undo-N.log in the run directory.',
+      examples: [
+        {
+          run: ['node', 'admin.mjs', `\${services.kv.ports.http}`, 'read-only'],
+          undo: ['node', 'admin.mjs', `\${services.kv.ports.http}`, 'read-write'],
+          timeout: '10s',
+        },
+      ],
+    }),
+  ['timeout', 'undoTimeout'],
+);
 
 export type CommandFaultParams = z.infer<typeof commandFaultParams>;
 

@@ -6,18 +6,18 @@ describe('connection-reset injector', () => {
   const startStack = routedEchoPerTest();
 
   it('validates params', () => {
-    expect(connectionReset.params.parse({ afterMs: 5 })).toEqual({
+    expect(connectionReset.params.parse({ after: 5 })).toEqual({
       afterMs: 5,
       direction: 'both',
       toxicity: 1,
     });
-    expect(() => connectionReset.params.parse({ afterMs: -5 })).toThrow();
+    expect(() => connectionReset.params.parse({ after: -5 })).toThrow();
   });
 
   it('resets connections of the target service once they carry data, until disposed', async () => {
     const stack = await startStack();
     const open = await connectTo(stack.ports['db-a']!);
-    const fault = await connectionReset.inject(stack.ctx, connectionReset.params.parse({ afterMs: 100 }), {
+    const fault = await connectionReset.inject(stack.ctx, connectionReset.params.parse({ after: '100ms' }), {
       service: 'db',
     });
     expect(fault.details.proxies).toEqual(['db-a', 'db-b']);

@@ -9,20 +9,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, RecoveryStep, RunContext, StartedEnvironment } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { DEPLOY, type DeployPipeline } from '../stacks/deploy.js';
 import { type DeployLine, LogFollower, parseDeployLine } from './deploy-output.js';
 
-export const deployParams = z.object({
-  version: z.string().min(1),
-  command: z.array(z.string()).min(1).optional().describe("default: the environment's deploy command"),
-  extraArgs: z.array(z.string()).default([]),
-  /** The pipeline is stopped after this long. */
-  timeoutMs: z.number().int().positive().default(300_000),
-  /** Waiting for the pipeline's first STEP line. */
-  startTimeoutMs: z.number().int().positive().default(15_000),
-  /** At disposal, undo a failed deploy the pipeline left live (e.g. with --no-rollback). */
-  restoreOnDispose: z.boolean().default(true),
-});
+export const deployParams = withMsNames(
+  z
+    .strictObject({
+      version: z.string().min(1).describe('the version to ship, passed as --version'),
+      command: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe("the pipeline's program and arguments (default: the environment's deploy command)"),
+      extraArgs: z.array(z.string()).default([]).describe('added after --version (e.g. [--no-rollback])'),
+      timeout: positiveDuration.default(300_000).describe('the pipeline is stopped after this long'),
+      startTimeout: positiveDuration.default(15_000).describe("waiting for the pipeline's first STEP line"),
+      restoreOnDispose: z
+        .boolean()
+        .default(true)
+        .describe('when reverted, undo a failed deploy the pipeline left live (e.g. with --no-rollback)'),
+    })
+    .meta({
+      description:
+        "Runs the environment's deploy pipeline (app-bluegreen) to ship a version, and records its steps (switch, rollback, switch-back). The fault starts with the pipeline's first step and ends when it exits; its rollback counts as recovery steps, so recovery-time is measurable.",
+      examples: [{ version: 'errors-after-switch', extraArgs: ['--no-rollback'] }],
+    }),
+  ['timeout', 'startTimeout'],
+);
 export type DeployParams = z.infer<typeof deployParams>;
 
 export interface RecordedStep {

@@ -7,28 +7,52 @@ import { z } from 'zod';
 import { type DataFile, dataFilesOf, type FileEdit } from '../core/data-files.js';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, StartedService } from '../core/types.js';
+import { unit } from '../scenario/units.js';
 
 export const fileCorruptParams = z
-  .object({
-    mode: z.enum(['pages', 'header', 'truncate', 'delete-wal']),
-    /** PRNG seed; the same seed on the same file damages the same bytes. Random (and reported) if absent. */
-    seed: z.number().int().min(0).max(0xffffffff).optional(),
-    /** pages: how many distinct pages to damage. */
-    pages: z.number().int().positive().default(4),
-    /** pages: bytes per damaged page (default the whole page); header: bytes from offset 0 (default 100);
-     * truncate: bytes to cut from the end (default half the file). */
-    bytes: z.number().int().positive().optional(),
-    /** Key of the target service's data file (its `files`). */
-    path: z.string().default('db'),
-    /**
-     * none: damage the file under the running service (it keeps its open descriptor and page
-     * cache). kill: SIGKILL the service first (a crash: the WAL stays), damage, start it again
-     * so it opens the damaged file with a cold cache. stop: clean shutdown first (the WAL is
-     * checkpointed into the file and removed, so nothing shadows the damage), damage, start.
-     */
-    restart: z.enum(['none', 'kill', 'stop']).default('none'),
+  .strictObject({
+    mode: z
+      .enum(['pages', 'header', 'truncate', 'delete-wal'])
+      .describe(
+        'pages: overwrite random pages; header: the first bytes; truncate: cut the end off; delete-wal: remove the SQLite write-ahead log',
+      ),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .optional()
+      .describe(
+        'PRNG seed: the same seed on the same file damages the same bytes (default: random, and reported)',
+      ),
+    pages: z.number().int().positive().default(4).describe('mode pages: how many distinct pages to damage'),
+    bytes: unit(
+      z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          'pages: bytes per damaged page (default the whole page); header: bytes from offset 0 (default 100); truncate: bytes cut from the end (default half the file)',
+        ),
+      'bytes',
+    ),
+    path: z
+      .string()
+      .default('db')
+      .describe("key of the target service's data file (its `dataPaths` / files)"),
+    restart: z
+      .enum(['none', 'kill', 'stop'])
+      .default('none')
+      .describe(
+        'none: damage the file under the running service (it keeps its open descriptor and page cache); kill: SIGKILL it first (a crash: the WAL stays), damage, start it again with a cold cache; stop: clean shutdown first (the WAL is checkpointed and removed), damage, start',
+      ),
   })
-  .strict();
+  .meta({
+    description:
+      "Damages a data file of the target service (random pages, the header, a truncation, or the SQLite WAL), reached through its provider wherever the service runs. Not reversible: recovery is the scenario's job (restore a backup).",
+    examples: [{ target: { service: 'trade-store' }, mode: 'pages', pages: 8, seed: 1 }],
+  });
 export type FileCorruptParams = z.infer<typeof fileCorruptParams>;
 
 /** mulberry32: tiny, seedable, good enough to pick offsets reproducibly. */

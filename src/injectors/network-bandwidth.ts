@@ -1,18 +1,31 @@
 import { z } from 'zod';
 import type { Injector } from '../core/types.js';
-import { directionSchema, durationMsSchema, injectToxics, toxicitySchema } from './network-common.js';
+import { withMsNames } from '../scenario/ms-names.js';
+import { unit } from '../scenario/units.js';
+import { directionSchema, injectToxics, revertAfter, toxicitySchema } from './network-common.js';
 
-const params = z.strictObject({
-  rateKBps: z.number().positive().describe('kilobytes (1000 bytes) per second, per connection and direction'),
-  direction: directionSchema.default('both'),
-  toxicity: toxicitySchema,
-  durationMs: durationMsSchema,
-});
+const params = withMsNames(
+  z
+    .strictObject({
+      rateKBps: unit(
+        z.number().positive().describe('kilobytes (1000 bytes) per second, per connection and direction'),
+        'KB/s',
+      ),
+      direction: directionSchema.default('both'),
+      toxicity: toxicitySchema,
+      duration: revertAfter,
+    })
+    .meta({
+      description:
+        'Limits each connection to and/or from the target service to rateKBps (a Toxiproxy `bandwidth` toxic on the fault proxy in front of it).',
+      examples: [{ target: { service: 'api' }, rateKBps: 10, duration: '5s' }],
+    }),
+  ['duration'],
+);
 export type NetworkBandwidthParams = z.infer<typeof params>;
 
 const summary = (p: NetworkBandwidthParams) => `bandwidth limited to ${p.rateKBps} KB/s (${p.direction})`;
 
-/** Limits each connection to and/or from the target service to rateKBps (Toxiproxy `bandwidth` toxic). */
 export const networkBandwidth: Injector<NetworkBandwidthParams> = {
   params,
   needsFaultProxy: true,

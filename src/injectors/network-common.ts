@@ -11,15 +11,17 @@ import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, RunContext, StartedService, TargetSelector } from '../core/types.js';
 import { faultProxyRouting } from '../proxy/routing.js';
+import { positiveDuration } from '../scenario/duration.js';
 
-export const directionSchema = z.enum(['both', 'upstream', 'downstream']);
+export const directionSchema = z
+  .enum(['both', 'upstream', 'downstream'])
+  .describe('upstream: data to the service; downstream: data from it; both');
 export type Direction = z.infer<typeof directionSchema>;
 
-export const durationMsSchema = z
-  .number()
-  .positive()
+/** `duration` of the network faults. */
+export const revertAfter = positiveDuration
   .optional()
-  .describe('revert by itself after this many ms (default: when the run reverts it)');
+  .describe('revert by itself after this long (default: when the run reverts it)');
 
 export const toxicitySchema = z
   .number()

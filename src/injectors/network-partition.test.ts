@@ -7,7 +7,7 @@ describe('network-partition injector', () => {
 
   it('validates params', () => {
     expect(networkPartition.params.parse({})).toEqual({});
-    expect(() => networkPartition.params.parse({ durationMs: 0 })).toThrow();
+    expect(() => networkPartition.params.parse({ duration: 0 })).toThrow();
   });
 
   it('cuts the target service off (open connections dropped, new ones refused) until disposed', async () => {
@@ -28,12 +28,12 @@ describe('network-partition injector', () => {
     for (const s of [healed, web]) s.destroy();
   });
 
-  it('heals by itself after durationMs and leaves proxies disabled by others alone', async () => {
+  it('heals by itself after its duration and leaves proxies disabled by others alone', async () => {
     const stack = await startStack();
     const { ports, ctx, client } = stack;
     const b = await client.get('db-b');
     await b.update({ enabled: false, listen: b.listen, upstream: b.upstream });
-    const fault = await networkPartition.inject(ctx, networkPartition.params.parse({ durationMs: 300 }), {
+    const fault = await networkPartition.inject(ctx, networkPartition.params.parse({ duration: 300 }), {
       service: 'db',
     });
     expect(fault.details.proxies).toEqual(['db-a']);

@@ -2,9 +2,17 @@ import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector, RunContext, StartedService } from '../core/types.js';
-import { durationMsSchema, errorMessage, revertibleFault, routedProxies } from './network-common.js';
+import { withMsNames } from '../scenario/ms-names.js';
+import { errorMessage, revertAfter, revertibleFault, routedProxies } from './network-common.js';
 
-const params = z.strictObject({ durationMs: durationMsSchema });
+const params = withMsNames(
+  z.strictObject({ duration: revertAfter }).meta({
+    description:
+      'Cuts the target service off from everyone. With a provider that can isolate a service on the network (containers), its packets to and from the other services are dropped both ways; otherwise every fault-proxy proxy in front of it is disabled, which drops open connections and refuses new ones. Reverting heals the partition.',
+    examples: [{ target: { role: 'primary' }, duration: '6s' }],
+  }),
+  ['duration'],
+);
 export type NetworkPartitionParams = z.infer<typeof params>;
 
 const KIND = 'network-partition';

@@ -5,15 +5,34 @@
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { getPostgresController } from '../stacks/postgres.js';
 
-export const postgresKillPrimaryParams = z.strictObject({
-  mode: z.enum(['node', 'postmaster']).default('node'),
-  /** Bring the node back on dispose (as a standby) and wait for a healthy formation. */
-  restart: z.boolean().default(true),
-  /** Bound on the restart and rejoin on dispose. */
-  rejoinTimeoutMs: z.number().int().positive().default(60_000),
-});
+export const postgresKillPrimaryParams = withMsNames(
+  z
+    .strictObject({
+      mode: z
+        .enum(['node', 'postmaster'])
+        .default('node')
+        .describe(
+          'node: SIGKILL the keeper and postgres together (a machine dying); postmaster: postgres only, the keeper stays',
+        ),
+      restart: z
+        .boolean()
+        .default(true)
+        .describe('when reverted, bring the node back as a standby and wait for a healthy formation'),
+      rejoinTimeout: positiveDuration
+        .default(60_000)
+        .describe('bound on the restart and rejoin when reverted'),
+    })
+    .meta({
+      description:
+        'Crashes the PostgreSQL primary of postgres-ha (pg_auto_failover). With mode node the monitor promotes a standby; with postmaster the keeper restarts postgres in place, or the monitor fails over when the keeper reported it down first (the details say which).',
+      examples: [{ target: { role: 'primary' }, mode: 'node' }],
+    }),
+  ['rejoinTimeout'],
+);
 
 export type PostgresKillPrimaryParams = z.infer<typeof postgresKillPrimaryParams>;
 

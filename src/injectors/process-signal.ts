@@ -1,18 +1,26 @@
 import { constants } from 'node:os';
 import { z } from 'zod';
 import type { Injector, StartedService } from '../core/types.js';
+import { duration, positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 
-const signalName = z.string().refine((s) => s in constants.signals, {
-  error: 'expected a signal name such as SIGKILL, SIGTERM or SIGUSR1',
-});
+const signalName = z
+  .string()
+  .refine((s) => s in constants.signals, {
+    error: 'expected a signal name such as SIGKILL, SIGTERM or SIGUSR1',
+  })
+  .describe('a signal name: SIGKILL, SIGTERM, SIGHUP, SIGUSR1, ...');
 
 function describeTarget(svc: StartedService, id: string | undefined): string {
   return `${svc.name}${id ? ` (${id})` : ''}`;
 }
 
-const killParams = z.strictObject({ signal: signalName.default('SIGKILL') });
+const killParams = z.strictObject({ signal: signalName.default('SIGKILL') }).meta({
+  description:
+    'Sends a signal (SIGKILL by default) to the target service: its process group, or its container. Nothing to revert: a supervisor or the stack recovers.',
+  examples: [{ target: { service: 'api' }, signal: 'SIGKILL' }],
+});
 
-/** Send a signal to the target service (its process group, its container). Nothing to revert: a supervisor or the stack recovers. */
 export const processKill: Injector<z.infer<typeof killParams>> = {
   params: killParams,
   async inject(ctx, p, target) {
@@ -29,9 +37,12 @@ export const processKill: Injector<z.infer<typeof killParams>> = {
   },
 };
 
-const signalParams = z.strictObject({ signal: signalName });
+const signalParams = z.strictObject({ signal: signalName }).meta({
+  description:
+    'Sends any signal without waiting for an exit (SIGHUP, SIGUSR1, or one the service handles). Nothing to revert.',
+  examples: [{ target: { service: 'api' }, signal: 'SIGHUP' }],
+});
 
-/** Send any signal without waiting for an exit (e.g. SIGHUP, SIGUSR1, or one the service handles). */
 export const processSignal: Injector<z.infer<typeof signalParams>> = {
   params: signalParams,
   async inject(ctx, p, target) {
@@ -48,16 +59,20 @@ export const processSignal: Injector<z.infer<typeof signalParams>> = {
   },
 };
 
-const stopParams = z.strictObject({
-  graceMs: z.number().nonnegative().default(5000),
-  downForMs: z
-    .number()
-    .nonnegative()
-    .optional()
-    .describe('start it again after this long (default: when reverted)'),
-});
+const stopParams = withMsNames(
+  z
+    .strictObject({
+      grace: duration.default(5000).describe('SIGTERM, then SIGKILL after this long'),
+      downFor: duration.optional().describe('start it again after this long (default: when reverted)'),
+    })
+    .meta({
+      description:
+        'Stops the target service gracefully (SIGTERM, then SIGKILL after the grace period); it is started again after downFor, or when the fault is reverted.',
+      examples: [{ target: { service: 'api' }, grace: '2s', downFor: '5s' }],
+    }),
+  ['grace', 'downFor'],
+);
 
-/** Graceful stop (SIGTERM, then SIGKILL after the grace period); started again after downFor or on revert. */
 export const processStop: Injector<z.infer<typeof stopParams>> = {
   params: stopParams,
   async inject(ctx, p, target) {
@@ -86,11 +101,14 @@ export const processStop: Injector<z.infer<typeof stopParams>> = {
   },
 };
 
-const pauseParams = z.strictObject({
-  durationMs: z.number().positive().describe('how long the process stays frozen'),
-});
+const pauseParams = withMsNames(
+  z.strictObject({ duration: positiveDuration.describe('how long the process stays frozen') }).meta({
+    description: 'Freezes the target service for a duration, then thaws it: a hung process, not a dead one.',
+    examples: [{ target: { service: 'api' }, duration: '3s' }],
+  }),
+  ['duration'],
+);
 
-/** Freeze the target service for a duration, then thaw it: a hung process, not a dead one. */
 export const processPause: Injector<z.infer<typeof pauseParams>> = {
   params: pauseParams,
   async inject(ctx, p, target) {

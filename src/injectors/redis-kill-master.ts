@@ -6,15 +6,32 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { InjectedFault, Injector } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { redisSentinelTopology } from '../stacks/redis-sentinel.js';
 
-export const redisKillMasterParams = z.strictObject({
-  signal: z.enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']).default('SIGKILL'),
-  /** Start the killed node again on dispose (as a replica of whoever the sentinels elected). */
-  restart: z.boolean().default(true),
-  /** Bound on waiting for the failover, the restart and the rejoin on dispose. */
-  rejoinTimeoutMs: z.number().int().positive().default(30_000),
-});
+export const redisKillMasterParams = withMsNames(
+  z
+    .strictObject({
+      signal: z
+        .enum(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT'])
+        .default('SIGKILL')
+        .describe('the signal sent to the master'),
+      restart: z
+        .boolean()
+        .default(true)
+        .describe('when reverted, start the killed node again as a replica of whoever the sentinels elected'),
+      rejoinTimeout: positiveDuration
+        .default(30_000)
+        .describe('bound on waiting for the failover, the restart and the rejoin when reverted'),
+    })
+    .meta({
+      description:
+        'Kills the Redis master (redis-sentinel; the service with role primary unless `target` names another). When reverted it waits until the sentinels have elected another master, then starts the killed node again as a replica: restarted earlier, or as a master, it would come back empty and the replicas would resync from it.',
+      examples: [{ target: { role: 'primary' }, signal: 'SIGKILL' }],
+    }),
+  ['rejoinTimeout'],
+);
 
 export type RedisKillMasterParams = z.infer<typeof redisKillMasterParams>;
 

@@ -67,7 +67,7 @@ describe('command probe', () => {
   });
 
   it('records a check that does not end within the timeout as unknown, and kills it', async () => {
-    await using probe = await start({ command: ['sleep', '30'], killGraceMs: 100 }, 200);
+    await using probe = await start({ command: ['sleep', '30'], killGrace: 100 }, 200);
     await waitFor('an unknown check', () => probe.ops().some((o) => o.outcome === 'unknown'), 5000);
     await probe.stop();
     expect(probe.ops().every((o) => o.outcome === 'unknown')).toBe(true);

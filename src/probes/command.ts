@@ -14,18 +14,36 @@ import {
   shortTail,
 } from '../core/host-command.js';
 import type { Probe, RunningProbe } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { runOpenLoop } from './running-open-loop.js';
 
 const TAIL_CHARS = 200;
 
-export const commandProbeParams = z
-  .strictObject({
-    command: argv,
-    ...commandOptions,
-    /** After the probe's timeout: SIGTERM, then SIGKILL after this long. */
-    killGraceMs: z.number().int().min(1).default(500),
-  })
-  .superRefine((v, c) => checkShell(['command'], v, c));
+export const commandProbeParams = withMsNames(
+  z
+    .strictObject({
+      command: argv.describe('the check: program and arguments, run once per operation'),
+      ...commandOptions,
+      killGrace: positiveDuration
+        .default(500)
+        .describe("after the probe's timeout: SIGTERM, then SIGKILL after this long"),
+    })
+    .superRefine((v, c) => checkShell(['command'], v, c))
+    .meta({
+      description:
+        'A check of your own, open loop: runs a command every interval; exit 0 is ok, another exit code a failure (with the tail of its output as the error), no exit within the timeout unknown (and the command is stopped).',
+      examples: [
+        {
+          name: 'health',
+          interval: '200ms',
+          timeout: '2s',
+          command: ['node', 'admin.mjs', `\${services.kv.ports.http}`, 'health'],
+        },
+      ],
+    }),
+  ['killGrace'],
+);
 
 export type CommandProbeParams = z.infer<typeof commandProbeParams>;
 

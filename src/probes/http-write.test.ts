@@ -92,7 +92,7 @@ describe('http-write on a real HTTP key-value service', () => {
     using ctx = testContext('kv', DIR);
     await using env = await startEnvironment(ctx, { mode: 'durable' }, 'test');
     const run = ctx.runContext(env);
-    await using probe = await start(run, { readPath: '/kv/{id}', verifyTimeoutMs: 500 });
+    await using probe = await start(run, { readPath: '/kv/{id}', verifyTimeout: 500 });
     await sleep(300);
     await probe.stop();
     const port = env.services.get('kv')?.endpoints.http?.port;

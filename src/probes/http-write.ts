@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Probe, RunningProbe } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { causeCode, httpErrorText, readBack } from './http-read-back.js';
 import { render, template, usesPlaceholder } from './http-template.js';
 import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
@@ -12,28 +14,42 @@ import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 /** Refused before the request reached the service: the write certainly did not happen. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-export const httpWriteParams = z
+const httpWriteFields = z
   .strictObject({
-    /** The target service's endpoint (port name). */
-    endpoint: z.string().default('http'),
-    method: z.enum(['PUT', 'POST', 'PATCH']).default('PUT'),
-    /** Path and query of the write, e.g. /kv/{id} or /items?id={id}. */
-    path: template.refine((s) => s.startsWith('/'), 'expected a path starting with /').default('/kv/{id}'),
-    headers: z.record(z.string(), template).optional(),
-    body: template.optional(),
-    /** Statuses that acknowledge a write (default: any 2xx). */
-    okStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-    /** Read-back, one GET per id: 200 present, 404 absent, anything else an error. */
-    readPath: template.optional(),
-    /** Read-back, one GET returning every id the service has: a JSON array, or one id per line. */
-    listPath: z.string().startsWith('/').optional(),
-    /** Headers of the read-back requests (e.g. authorization). */
-    readHeaders: z.record(z.string(), z.string()).optional(),
-    readConcurrency: z.number().int().min(1).max(64).default(8),
-    /** Per read-back request. */
-    readTimeoutMs: z.number().int().min(1).default(5000),
-    /** The whole read-back, retries of failed requests included; then the run is ERROR. */
-    verifyTimeoutMs: z.number().int().min(1).default(60_000),
+    endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+    method: z.enum(['PUT', 'POST', 'PATCH']).default('PUT').describe('HTTP method of the writes'),
+    path: template
+      .refine((s) => s.startsWith('/'), 'expected a path starting with /')
+      .default('/kv/{id}')
+      .describe(
+        'path and query of the write, e.g. /kv/{id} or /items?id={id} (placeholders {id}, {seq}, {sentAt})',
+      ),
+    headers: z.record(z.string(), template).optional().describe('request headers (templates)'),
+    body: template.optional().describe('request body (a template)'),
+    okStatus: z
+      .array(z.number().int().min(100).max(599))
+      .min(1)
+      .optional()
+      .describe('statuses that acknowledge a write (default: any 2xx)'),
+    readPath: template
+      .optional()
+      .describe(
+        'read-back, one GET per id: 200 present, 404 absent, anything else an error (this or listPath)',
+      ),
+    listPath: z
+      .string()
+      .startsWith('/')
+      .optional()
+      .describe('read-back, one GET returning every id the service has: a JSON array, or one id per line'),
+    readHeaders: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('headers of the read-back requests (e.g. authorization)'),
+    readConcurrency: z.number().int().min(1).max(64).default(8).describe('read-back GETs in flight at once'),
+    readTimeout: positiveDuration.default(5000).describe('per read-back request'),
+    verifyTimeout: positiveDuration
+      .default(60_000)
+      .describe('the whole read-back, retries of failed requests included; then the run is ERROR'),
   })
   .superRefine((v, c) => {
     if ((v.readPath === undefined) === (v.listPath === undefined)) {
@@ -61,6 +77,25 @@ export const httpWriteParams = z
       });
     }
   });
+
+export const httpWriteParams = withMsNames(
+  httpWriteFields.meta({
+    description:
+      'Open-loop writes to your own HTTP service, one unique id per operation templated into the request; after recovery every acknowledged or indeterminate id is read back (readPath or listPath), so it measures rpo, lost-writes and lost-writes-after-fault.',
+    examples: [
+      {
+        name: 'writes',
+        target: { service: 'kv' },
+        interval: '20ms',
+        timeout: '1s',
+        path: '/kv/{id}',
+        body: '{"id":"{id}","sentAt":"{sentAt}"}',
+        readPath: '/kv/{id}',
+      },
+    ],
+  }),
+  ['readTimeout', 'verifyTimeout'],
+);
 
 export type HttpWriteParams = z.infer<typeof httpWriteParams>;
 

@@ -2,15 +2,22 @@ import { z } from 'zod';
 import type { Probe } from '../core/types.js';
 import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
-const params = z.strictObject({
-  endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET'),
-  path: z.string().startsWith('/').default('/'),
-  expectStatus: z.number().int().default(200),
-  body: z.string().optional(),
-});
+const params = z
+  .strictObject({
+    endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET').describe('HTTP method'),
+    path: z.string().startsWith('/').default('/').describe('path and query of the request'),
+    expectStatus: z.number().int().default(200).describe('the status of a successful request'),
+    body: z.string().optional().describe('request body'),
+  })
+  .meta({
+    description:
+      'HTTP requests at a fixed rate, open loop; a response with another status than expectStatus is a failure, no answer within the timeout is unknown.',
+    examples: [
+      { name: 'api', target: { service: 'api' }, path: '/health', interval: '50ms', timeout: '500ms' },
+    ],
+  });
 
-/** HTTP requests at a fixed rate; a response other than expectStatus is a failure. */
 export const httpProbe: Probe<z.infer<typeof params>> = {
   params,
   async start(ctx, p, common) {

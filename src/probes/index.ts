@@ -17,12 +17,12 @@ export const builtinProbes = {
   http: httpProbe,
   'http-load': httpLoad,
   'http-write': httpWrite,
-  tcp: tcpProbe,
   'postgres-replication-lag': postgresReplicationLag,
   'postgres-write': postgresWrite,
   'redis-write': redisWrite,
   'sqlite-integrity': sqliteIntegrity,
   'sqlite-trades': sqliteTrades,
+  tcp: tcpProbe,
 } satisfies Record<string, AnyProbe>;
 
 export type ProbeKind = keyof typeof builtinProbes;

@@ -6,7 +6,11 @@ import { getPostgresController } from '../stacks/postgres.js';
 import { queryOnce } from '../stacks/postgres-client.js';
 import { runOpenLoop } from './running-open-loop.js';
 
-export const postgresReplicationLagParams = z.strictObject({});
+export const postgresReplicationLagParams = z.strictObject({}).meta({
+  description:
+    'Samples pg_stat_replication on the PostgreSQL primary (postgres-ha): how far the slowest standby is behind, as series lagBytes (WAL bytes) and lagSeconds (replay). Each sample is one operation, so an unreachable primary shows up as failures.',
+  examples: [{ name: 'lag', interval: '250ms', timeout: '1s' }],
+});
 
 export type PostgresReplicationLagParams = z.infer<typeof postgresReplicationLagParams>;
 

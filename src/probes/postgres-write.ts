@@ -5,21 +5,40 @@ import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Probe, RunningProbe, VerifyResult } from '../core/types.js';
 import { within } from '../core/within.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
 import { getPostgresController, type PgEndpoint, type PostgresController } from '../stacks/postgres.js';
 import { abortable, pollUntil, queryOnce } from '../stacks/postgres-client.js';
 import { runOpenLoop } from './running-open-loop.js';
 
-export const postgresWriteParams = z.strictObject({
-  /** Table the probe owns: dropped and created at start. */
-  table: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
-    .default('chaos_writes'),
-  /** Connections to the primary; open loop needs several so one slow commit does not queue the rest. */
-  poolSize: z.number().int().min(1).max(64).default(8),
-  /** Bound on reading every key back after recovery. */
-  verifyTimeoutMs: z.number().int().positive().default(30_000),
-});
+export const postgresWriteParams = withMsNames(
+  z
+    .strictObject({
+      table: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+        .default('chaos_writes')
+        .describe('the table the probe owns: dropped and created at start'),
+      poolSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(8)
+        .describe(
+          'connections to the primary; open loop needs several so one slow commit does not queue the rest',
+        ),
+      verifyTimeout: positiveDuration
+        .default(30_000)
+        .describe('bound on reading every key back after recovery'),
+    })
+    .meta({
+      description:
+        'Open-loop INSERTs of unique keys into the writable PostgreSQL primary (postgres-ha), following failovers as a libpq client with target_session_attrs=read-write would; after recovery every acknowledged key is read back, so it measures rpo, lost-writes and lost-writes-after-fault.',
+      examples: [{ name: 'writes', interval: '20ms', timeout: '1s' }],
+    }),
+  ['verifyTimeout'],
+);
 
 export type PostgresWriteParams = z.infer<typeof postgresWriteParams>;
 

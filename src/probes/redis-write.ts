@@ -6,20 +6,44 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { HarnessError } from '../core/errors.js';
 import type { Endpoint, Probe, RunContext, RunningProbe, StartedService } from '../core/types.js';
+import { positiveDuration } from '../scenario/duration.js';
+import { withMsNames } from '../scenario/ms-names.js';
+import { unit } from '../scenario/units.js';
 import { type RedisSentinelTopology, redisSentinelTopology } from '../stacks/redis-sentinel.js';
 import { errorText, OpenLoop } from './open-loop.js';
 import { resolveEndpoint } from './running-open-loop.js';
 
-export const redisWriteParams = z.strictObject({
-  /** sentinel: ask the sentinels for the master and follow failovers; direct: one node, always. */
-  client: z.enum(['sentinel', 'direct']).default('sentinel'),
-  /** With client direct: which endpoint of the target service (`direct` bypasses the fault proxy). */
-  endpoint: z.string().default('redis'),
-  valueBytes: z.number().int().min(1).max(1_000_000).default(16),
-  /** Reconnect delay after a lost connection. */
-  retryMs: z.number().int().min(1).default(50),
-  connectTimeoutMs: z.number().int().positive().default(10_000),
-});
+export const redisWriteParams = withMsNames(
+  z
+    .strictObject({
+      client: z
+        .enum(['sentinel', 'direct'])
+        .default('sentinel')
+        .describe(
+          'sentinel: ask the sentinels for the master and follow failovers; direct: one node, always',
+        ),
+      endpoint: z
+        .string()
+        .default('redis')
+        .describe(
+          'with client direct: the endpoint of the target service (`direct` bypasses the fault proxy)',
+        ),
+      valueBytes: unit(
+        z.number().int().min(1).max(1_000_000).default(16).describe('size of each value'),
+        'bytes',
+      ),
+      reconnectDelay: positiveDuration
+        .default(50)
+        .describe('wait before reconnecting after a lost connection'),
+      connectTimeout: positiveDuration.default(10_000).describe('bound on the first connection at start'),
+    })
+    .meta({
+      description:
+        'Open-loop SETs of unique keys to Redis (redis-sentinel), through the sentinels or straight to one node; after recovery every acknowledged SET is read back from the master, so it measures rpo, lost-writes and lost-writes-after-fault (split brain).',
+      examples: [{ name: 'writes', client: 'sentinel', interval: '10ms', timeout: '500ms' }],
+    }),
+  ['reconnectDelay', 'connectTimeout'],
+);
 
 export type RedisWriteParams = z.infer<typeof redisWriteParams>;
 
@@ -151,7 +175,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
       // Open loop: a command while disconnected must fail now, not queue and distort latency.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      retryStrategy: () => p.retryMs,
+      retryStrategy: () => p.reconnectDelayMs,
     };
     let redis: Redis;
     let where: string;
@@ -175,7 +199,7 @@ export const redisWrite: Probe<RedisWriteParams> = {
         // "Connection is closed." and the client ends for good (ioredis 5.9.2). followFailovers()
         // below does the same job, but only reconnects a client that is connected.
         failoverDetector: false,
-        sentinelRetryStrategy: () => p.retryMs,
+        sentinelRetryStrategy: () => p.reconnectDelayMs,
         sentinelCommandTimeout: 500,
         // A node demoted under us answers READONLY: reconnect so the sentinels are asked again.
         reconnectOnError: (err) => {
@@ -226,7 +250,8 @@ export const redisWrite: Probe<RedisWriteParams> = {
       note('reconnect', why);
       redis.disconnect(true);
     };
-    const followers = p.client === 'sentinel' && ext ? followFailovers(ext, p.retryMs, reconnect) : [];
+    const followers =
+      p.client === 'sentinel' && ext ? followFailovers(ext, p.reconnectDelayMs, reconnect) : [];
     redis.connect().catch(() => {});
     const closeAll = () => {
       redis.disconnect();

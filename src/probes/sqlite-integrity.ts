@@ -62,12 +62,27 @@ export async function checkSqliteDataFile(
 }
 
 export const sqliteIntegrityParams = z
-  .object({
-    /** Key of the target service's data file (its `files`). */
-    path: z.string().default('db'),
-    check: z.enum(['quick', 'full']).default('quick'),
+  .strictObject({
+    path: z
+      .string()
+      .default('db')
+      .describe("key of the target service's data file (its `dataPaths` / files)"),
+    check: z.enum(['quick', 'full']).default('quick').describe('PRAGMA quick_check or integrity_check'),
   })
-  .strict();
+  .meta({
+    description:
+      'Checks a SQLite data file of the target service at a fixed rate; a failed check is a failed operation and a `detected` event (damage), which starts a recovery action. Its series `damaged` is 1 while the check fails.',
+    examples: [
+      {
+        name: 'integrity',
+        target: { service: 'trade-store' },
+        path: 'db',
+        check: 'quick',
+        interval: '250ms',
+        timeout: '5s',
+      },
+    ],
+  });
 export type SqliteIntegrityParams = z.infer<typeof sqliteIntegrityParams>;
 
 interface Interval {

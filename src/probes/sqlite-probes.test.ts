@@ -40,7 +40,7 @@ describe('sqlite-trades and sqlite-integrity probes', () => {
     while (!events.some((e) => e.type === 'detected') && Date.now() < deadline) await sleep(20);
     const res = await restoreFromS3.run(
       ctx,
-      restoreFromS3Params.parse({ detectTimeoutMs: 10_000 }),
+      restoreFromS3Params.parse({ detectTimeout: 10_000 }),
       stack.incident(tInject),
     );
     await sleep(1000);

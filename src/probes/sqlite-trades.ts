@@ -7,22 +7,30 @@ import { OpenLoop } from './open-loop.js';
 import { resolveEndpoint } from './running-open-loop.js';
 
 export const sqliteTradesParams = z
-  .object({
-    /** Endpoint name of the target service. */
-    endpoint: z.string().default('http'),
-    symbol: z.string().default('BTC-PERP'),
-    /** Ids per lookup request when verifying. */
-    verifyBatch: z.number().int().positive().default(500),
-    /**
-     * Read your writes: every operation first looks up the newest `readBackWindow` acknowledged
-     * trades and fails if one is missing. Finds loss that fails no request, such as a database
-     * that came back without its write-ahead log (the newest writes vanish). A trade found
-     * missing is reported once and not looked up again, so a permanent loss fails one operation.
-     */
-    readBack: z.boolean().default(false),
-    readBackWindow: z.number().int().positive().default(100),
+  .strictObject({
+    endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+    symbol: z.string().default('BTC-PERP').describe('the symbol of every trade'),
+    verifyBatch: z.number().int().positive().default(500).describe('ids per lookup request of the read-back'),
+    readBack: z
+      .boolean()
+      .default(false)
+      .describe(
+        'read your writes: every operation first looks up the newest readBackWindow acknowledged trades and fails if one is missing (loss that fails no request, e.g. a database back without its WAL); a missing trade is reported once, as a `detected` event (data loss)',
+      ),
+    readBackWindow: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe('with readBack: how many of the newest acknowledged trades each operation looks up'),
   })
-  .strict();
+  .meta({
+    description:
+      'Open-loop POST /trades to the sqlite-s3 trade store, each with a client-generated id (201 = acknowledged); after recovery every acknowledged or timed-out id is read back, so it measures rpo, lost-writes and lost-writes-after-fault.',
+    examples: [
+      { name: 'trades', target: { service: 'trade-store' }, interval: '50ms', timeout: '1s', readBack: true },
+    ],
+  });
 export type SqliteTradesParams = z.infer<typeof sqliteTradesParams>;
 
 /** Acknowledged trades that a read-back did not find: the service answered, the data is gone. */

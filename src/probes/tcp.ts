@@ -3,11 +3,15 @@ import { z } from 'zod';
 import type { Probe } from '../core/types.js';
 import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
-const params = z.strictObject({
-  endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
-});
+const params = z
+  .strictObject({
+    endpoint: z.string().default('http').describe("the target service's endpoint (port name)"),
+  })
+  .meta({
+    description: 'TCP connects at a fixed rate: "is anything accepting connections?"',
+    examples: [{ name: 'port', target: { service: 'api' }, endpoint: 'http', interval: '100ms' }],
+  });
 
-/** TCP connects at a fixed rate: "is anything accepting connections?" */
 export const tcpProbe: Probe<z.infer<typeof params>> = {
   params,
   async start(ctx, p, common) {

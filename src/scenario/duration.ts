@@ -1,7 +1,11 @@
 // Durations exist as strings ("250ms", "30s", "5m") only in files; code uses numbers in ms.
 
+import { z } from 'zod';
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h)\s*$/;
+/** The same, for the JSON Schema: editors flag "5 seconds" as they type. */
+export const DURATION_PATTERN = PATTERN.source;
 
 /**
  * The longest delay a Node.js timer holds (2^31-1 ms, about 24.9 days). A longer one fires at once
@@ -44,3 +48,43 @@ export const TIMER_LIMIT_HINT = `at most ${MAX_TIMER_MS} ms (${describeMs(MAX_TI
 
 export const DURATION_HINT =
   'a duration such as "250ms", "30s", "5m" or "1h" (a bare number is milliseconds)';
+
+/**
+ * Every duration schema, with its least value: the JSON Schema shows them as a number of ms or a
+ * string with a unit, and docs/kinds.md as "duration". Clones (`.describe()`) inherit the entry.
+ */
+export const durationSchemas = z.registry<{ minMs: number }>();
+
+/**
+ * "30s" | 30000 → 30000, between `min` and MAX_TIMER_MS (every duration ends up in a Node.js timer).
+ * The JSON Schema shows the input form.
+ */
+export function durationBetween(min = 0) {
+  const schema = z
+    .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      if (ms > MAX_TIMER_MS) {
+        ctx.addIssue({ code: 'custom', message: `expected ${TIMER_LIMIT_HINT}, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at least ${describeMs(min)}, got ${JSON.stringify(v)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+  durationSchemas.add(schema, { minMs: min });
+  return schema;
+}
+
+export const duration = durationBetween(0);
+/** A timeout or wait that must be able to elapse: at least 1 ms. */
+export const positiveDuration = durationBetween(1);

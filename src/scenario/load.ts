@@ -15,13 +15,16 @@ import type { MetricUnit } from '../core/report-model.js';
 import type { TargetSelector } from '../core/types.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
-import { MAX_TIMER_MS, parseDuration, TIMER_LIMIT_HINT } from './duration.js';
+import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
+import { METRICS, SERIES_METRICS } from './metrics.js';
 import {
   declaredReference,
   type EnvironmentFileSpec,
   environmentFile,
   type FaultEntry,
+  faultEntry,
+  probeEntry,
   type ScenarioSpec,
   scenario as scenarioSchema,
   type TargetSpec,
@@ -173,14 +176,8 @@ export function parseWith<T>(schema: ZodType<T>, value: unknown, file: string): 
   return r.data;
 }
 
-const TIME_METRICS = new Set(['rto', 'mttr', 'rpo', 'mttd', 'recovery-time']);
-const COUNT_METRICS = new Set(['lost-writes', 'lost-writes-after-fault', 'failed-ops']);
-
 export function metricUnit(metric: string): MetricUnit {
-  if (TIME_METRICS.has(metric) || metric.startsWith('latency-')) return 'ms';
-  if (metric === 'error-rate') return 'ratio';
-  if (COUNT_METRICS.has(metric)) return 'count';
-  return 'count';
+  return (METRICS as Record<string, { unit: MetricUnit }>)[metric]?.unit ?? SERIES_METRICS.unit;
 }
 
 function parseBound(t: TargetSpec): { bound: number } | { error: string } {
@@ -225,22 +222,6 @@ function resolveTargets(specs: readonly TargetSpec[], at: string, issues: Valida
   return out;
 }
 
-/** Kind-specific fields: `duration: 5s` fills `durationMs` when the kind's schema has it. */
-function normalizeParams(schema: ZodType, raw: Record<string, unknown>): Record<string, unknown> {
-  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
-  if (!shape) return raw;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!(k in shape) && `${k}Ms` in shape) {
-      const ms = parseDuration(v);
-      out[`${k}Ms`] = ms ?? v;
-    } else if (k.endsWith('Ms') && typeof v === 'string' && parseDuration(v) !== undefined) {
-      out[k] = parseDuration(v);
-    } else out[k] = v;
-  }
-  return out;
-}
-
 function validateKind(
   registry: Record<string, { params: ZodType }>,
   what: string,
@@ -258,20 +239,16 @@ function validateKind(
     });
     return undefined;
   }
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entry)) if (!common.includes(k)) raw[k] = v;
-  const params = normalizeParams(impl.params, raw);
-  const shape = (impl.params as unknown as { shape?: Record<string, unknown> }).shape;
-  if (shape) {
+  // The kind's own fields are the entry's minus the common ones; their names are the YAML keys.
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) if (!common.includes(k)) params[k] = v;
+  const fields = fieldsAt(impl.params, []);
+  if (fields) {
     for (const k of Object.keys(params)) {
-      if (!(k in shape)) {
+      if (!fields.includes(k)) {
         issues.push({
           path: `${at}.${k}`,
-          message: unknownFieldMessage(
-            k,
-            [...common, ...Object.keys(shape)],
-            `field for kind "${entry.kind}"`,
-          ),
+          message: unknownFieldMessage(k, [...common, ...fields], `field for kind "${entry.kind}"`),
         });
       }
     }
@@ -280,7 +257,7 @@ function validateKind(
   if (!r.success) {
     for (const i of r.error.issues) {
       // Already reported above with the kind's list of fields.
-      if (shape && i.code === 'unrecognized_keys' && i.path.length === 0) continue;
+      if (fields && i.code === 'unrecognized_keys' && i.path.length === 0) continue;
       issues.push({
         path: `${at}${i.path.length ? `.${formatPath(i.path as (string | number)[])}` : ''}`,
         message: i.message,
@@ -288,17 +265,12 @@ function validateKind(
     }
     return undefined;
   }
-  for (const [path, ms] of timerFields(r.data)) {
-    // `duration: 30d` was written as `duration`, not as the `durationMs` it became.
-    const written = !(path in raw) && path.slice(0, -2) in raw ? path.slice(0, -2) : path;
-    issues.push({ path: `${at}.${written}`, message: `expected ${TIMER_LIMIT_HINT}, got ${ms} ms` });
-  }
   return r.data;
 }
 
 /**
- * `…Ms` fields of a kind's parsed params that no Node.js timer can hold. The kinds' own schemas
- * bound their fields' meaning; this bounds every duration of every kind the same way.
+ * `…Ms` fields of parsed options that no Node.js timer can hold (an environment's options; the
+ * kinds' durations are bounded by their duration schemas).
  */
 export function timerFields(value: unknown, prefix = '', depth = 0): [string, number][] {
   if (typeof value !== 'object' || value === null || depth > MAX_NESTING) return [];
@@ -390,8 +362,8 @@ export function loadEnvironmentFile(file: string): EnvironmentFileSpec {
   return spec;
 }
 
-const PROBE_COMMON = ['name', 'kind', 'interval', 'rate', 'timeout', 'target'];
-const FAULT_COMMON = ['kind', 'target', 'at'];
+const PROBE_COMMON = Object.keys(probeEntry.shape);
+const FAULT_COMMON = Object.keys(faultEntry.shape);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

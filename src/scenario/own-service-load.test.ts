@@ -59,6 +59,12 @@ describe('load-time checks of http-write and the command kinds', () => {
     await expect(load(WRITES, '[{ kind: command, run: [./break.sh], undoo: [./mend.sh] }]')).rejects.toThrow(
       /faults\[0\]\.undoo: unknown field for kind "command"; did you mean "undo"\?/,
     );
+    await expect(load(WRITES, '[{ kind: command, run: [./break.sh], udno: [./mend.sh] }]')).rejects.toThrow(
+      /faults\[0\]\.udno: unknown field for kind "command"; did you mean "undo"\? Expected one of: kind, target, at, run, undo, shell, cwd, env, timeout, undoTimeout$/m,
+    );
+    await expect(load(WRITES, '[{ kind: command, run: [./break.sh], timeoutMs: 5000 }]')).rejects.toThrow(
+      /faults\[0\]\.timeoutMs: unknown field for kind "command"; did you mean "timeout"\?/,
+    );
     await expect(load('[{ name: writes, kind: http-write, readPth: "/kv/{id}" }]', KILL)).rejects.toThrow(
       /probes\[0\]\.readPth: unknown field for kind "http-write"; did you mean "readPath"\?/,
     );
@@ -72,7 +78,7 @@ describe('load-time checks of http-write and the command kinds', () => {
       /probes\[0\]\.command: expected the program/,
     );
     await expect(load(WRITES, '[{ kind: command, run: [x], timeout: 600h }]')).rejects.toThrow(
-      /faults\[0\]\.timeout: expected .*got 2160000000 ms/,
+      /faults\[0\]\.timeout: expected at most 2147483647 ms .*got "600h"/,
     );
   });
 });

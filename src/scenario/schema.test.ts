@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PROBE_RATE, MAX_TIMER_MS, MIN_PROBE_INTERVAL_MS } from './duration.js';
-import { duration, positiveDuration, probeEntry } from './schema.js';
+import {
+  duration,
+  MAX_PROBE_RATE,
+  MAX_TIMER_MS,
+  MIN_PROBE_INTERVAL_MS,
+  positiveDuration,
+} from './duration.js';
+import { probeEntry } from './schema.js';
 
 const issue = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
   r.success ? undefined : r.error?.issues.map((i) => i.message).join('; ');

@@ -1,45 +1,16 @@
 import { z } from 'zod';
 import {
-  DURATION_HINT,
-  describeMs,
+  duration,
+  durationBetween,
   MAX_PROBE_RATE,
-  MAX_TIMER_MS,
   MIN_PROBE_INTERVAL_MS,
   MIN_PROBE_RATE,
-  parseDuration,
-  TIMER_LIMIT_HINT,
+  positiveDuration,
 } from './duration.js';
-
+import { BASE_METRICS } from './metrics.js';
 import { type Reference, SUBSTITUTION_FORMS, substitute } from './substitution.js';
-/**
- * "30s" | 30000 → 30000, between `min` and MAX_TIMER_MS (every duration ends up in a Node.js timer).
- * The JSON Schema shows the input form.
- */
-export function durationBetween(min = 0) {
-  return z.union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` }).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    if (ms > MAX_TIMER_MS) {
-      ctx.addIssue({ code: 'custom', message: `expected ${TIMER_LIMIT_HINT}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    if (ms < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected at least ${describeMs(min)}, got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
 
-export const duration = durationBetween(0);
-/** A timeout or wait that must be able to elapse: at least 1 ms. */
-export const positiveDuration = durationBetween(1);
+export { duration, durationBetween, positiveDuration };
 
 /** Bounds on counts in a scenario: each probe is a workload on the same machine as the stack. */
 export const MAX_PROBES = 32;
@@ -57,22 +28,6 @@ export const targetSelector = z
   });
 
 export const PHASE_NAMES = ['steady', 'fault', 'recovered'] as const;
-
-const BASE_METRICS = [
-  'rto',
-  'mttr',
-  'rpo',
-  'lost-writes',
-  'lost-writes-after-fault',
-  'error-rate',
-  'failed-ops',
-  'latency-p50',
-  'latency-p95',
-  'latency-p99',
-  'latency-max',
-  'mttd',
-  'recovery-time',
-] as const;
 
 export const metricName = z.union([
   z.enum(BASE_METRICS),
@@ -98,11 +53,16 @@ export const targetsFile = z.strictObject({ targets: z.array(target) });
 
 /** Fields common to every probe; the rest are validated by the probe kind's own schema. */
 export const probeEntry = z.looseObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a kebab-case name' })
+    .describe('the probe’s name in reports and in targets’ probe:'),
   kind: z.string().min(1),
   interval: durationBetween(MIN_PROBE_INTERVAL_MS)
     .optional()
-    .describe(`time between operations (open loop), at least ${MIN_PROBE_INTERVAL_MS}ms`),
+    .describe(
+      `time between operations (open loop), at least ${MIN_PROBE_INTERVAL_MS}ms (default 100ms, unless rate is given)`,
+    ),
   rate: z
     .number()
     .min(MIN_PROBE_RATE, { error: `expected at least ${MIN_PROBE_RATE} operations per second` })
@@ -111,115 +71,137 @@ export const probeEntry = z.looseObject({
     })
     .optional()
     .describe(`operations per second (alternative to interval), at most ${MAX_PROBE_RATE}`),
-  timeout: positiveDuration.optional().describe('per-operation timeout; a timed-out op is "unknown"'),
-  target: targetSelector.optional(),
+  timeout: positiveDuration
+    .optional()
+    .describe('per-operation timeout (default 1s); a timed-out operation is "unknown"'),
+  target: targetSelector.optional().describe('the service it works on: { service: name } or { role: name }'),
 });
 
 /** Fields common to every fault; the rest are validated by the injector kind's own schema. */
 export const faultEntry = z.looseObject({
   kind: z.string().min(1),
-  target: targetSelector.optional(),
+  target: targetSelector
+    .optional()
+    .describe('the service it acts on, resolved when it acts: { service: name } or { role: name }'),
   at: duration.optional().describe('offset after the steady state'),
 });
 
 export const actionEntry = z.looseObject({ kind: z.string().min(1) });
 
-export const scenario = z.strictObject({
-  extends: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
-    ),
-  description: z.string().optional(),
-  tags: z
-    .array(
-      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a tag like "nightly" or "negative-control"' }),
-    )
-    .default([])
-    .describe('labels a suite selects by (chaos-harness suite --tag nightly)'),
-  environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
-  environmentOptions: z.record(z.string(), z.unknown()).optional(),
-  probes: z
-    .array(probeEntry)
-    .min(1, { error: 'expected at least one probe' })
-    .max(MAX_PROBES, { error: `expected at most ${MAX_PROBES} probes` }),
-  primaryProbe: z.string().optional().describe('the probe whose operations define RTO (default: the first)'),
-  steadyState: z
-    .strictObject({
-      duration: duration.default(2000),
-      maxErrorRate: z.number().min(0).max(1).default(0),
-    })
-    .default({ duration: 2000, maxErrorRate: 0 }),
-  faults: z
-    .array(faultEntry)
-    .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` })
-    .optional(),
-  iterations: z
-    .array(
-      z.strictObject({
-        name: z.string().optional(),
-        faults: z
-          .array(faultEntry)
+/**
+ * A scenario file, with the schemas of its probe, fault and recovery action entries: the loader's
+ * check only the common fields (each kind's own are checked with the kind's schema, for messages
+ * that name the kind); the published JSON Schema's have one branch per kind (json-schemas.ts).
+ */
+export function scenarioWith<P extends z.ZodType, F extends z.ZodType, A extends z.ZodType>(entries: {
+  probe: P;
+  fault: F;
+  action: A;
+}) {
+  return z.strictObject({
+    extends: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "a scenario to start from (a name under scenarios/, or a path relative to this file): this file's fields replace its fields, except environmentOptions (merged key by key) and targets (replaced per metric and phase)",
+      ),
+    description: z.string().optional(),
+    tags: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a tag like "nightly" or "negative-control"' }),
+      )
+      .default([])
+      .describe('labels a suite selects by (chaos-harness suite --tag nightly)'),
+    environment: z.string().min(1).describe('a folder under environments/, or a path to one'),
+    environmentOptions: z.record(z.string(), z.unknown()).optional(),
+    probes: z
+      .array(entries.probe)
+      .min(1, { error: 'expected at least one probe' })
+      .max(MAX_PROBES, { error: `expected at most ${MAX_PROBES} probes` }),
+    primaryProbe: z
+      .string()
+      .optional()
+      .describe('the probe whose operations define RTO (default: the first)'),
+    steadyState: z
+      .strictObject({
+        duration: duration.default(2000),
+        maxErrorRate: z.number().min(0).max(1).default(0),
+      })
+      .default({ duration: 2000, maxErrorRate: 0 }),
+    faults: z
+      .array(entries.fault)
+      .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` })
+      .optional(),
+    iterations: z
+      .array(
+        z.strictObject({
+          name: z.string().optional(),
+          faults: z
+            .array(entries.fault)
+            .min(1)
+            .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` }),
+        }),
+      )
+      .min(1)
+      .max(MAX_REPEAT, { error: `expected at most ${MAX_REPEAT} iterations` })
+      .optional()
+      .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
+    recovery: z
+      .strictObject({
+        mode: z.enum(['automatic', 'action']).default('automatic'),
+        action: entries.action.optional(),
+        timeout: positiveDuration.default(60_000),
+        stableFor: duration.default(1000),
+      })
+      .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
+        error: 'mode "action" needs an "action", and an "action" needs mode "action"',
+      })
+      .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
+    observe: duration.default(1000).describe('keep the workload running this long after recovery'),
+    settle: duration.default(1000).describe('pause between iterations'),
+    repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
+    provider: z
+      .enum(['local', 'containers'])
+      .optional()
+      .describe('how the services run (default local; --provider overrides it)'),
+    expectImpact: z.boolean().default(true),
+    expect: z
+      .strictObject({
+        verdict: z
+          .enum(['pass', 'fail', 'inconclusive'])
+          .describe('the verdict the scenario is meant to end with'),
+        failing: z
+          .array(
+            z.union([
+              metricName,
+              z.strictObject({
+                metric: metricName,
+                phase: z.enum(PHASE_NAMES).optional(),
+                probe: z.string().optional(),
+              }),
+            ]),
+          )
           .min(1)
-          .max(MAX_FAULTS, { error: `expected at most ${MAX_FAULTS} faults` }),
-      }),
-    )
-    .min(1)
-    .max(MAX_REPEAT, { error: `expected at most ${MAX_REPEAT} iterations` })
-    .optional()
-    .describe('one entry per iteration, each with its own faults (instead of faults + repeat)'),
-  recovery: z
-    .strictObject({
-      mode: z.enum(['automatic', 'action']).default('automatic'),
-      action: actionEntry.optional(),
-      timeout: positiveDuration.default(60_000),
-      stableFor: duration.default(1000),
-    })
-    .refine((r) => (r.mode === 'action') === (r.action !== undefined), {
-      error: 'mode "action" needs an "action", and an "action" needs mode "action"',
-    })
-    .default({ mode: 'automatic', timeout: 60_000, stableFor: 1000 }),
-  observe: duration.default(1000).describe('keep the workload running this long after recovery'),
-  settle: duration.default(1000).describe('pause between iterations'),
-  repeat: z.number().int().min(1).max(MAX_REPEAT).default(1),
-  provider: z
-    .enum(['local', 'containers'])
-    .optional()
-    .describe('how the services run (default local; --provider overrides it)'),
-  expectImpact: z.boolean().default(true),
-  expect: z
-    .strictObject({
-      verdict: z
-        .enum(['pass', 'fail', 'inconclusive'])
-        .describe('the verdict the scenario is meant to end with'),
-      failing: z
-        .array(
-          z.union([
-            metricName,
-            z.strictObject({
-              metric: metricName,
-              phase: z.enum(PHASE_NAMES).optional(),
-              probe: z.string().optional(),
-            }),
-          ]),
-        )
-        .min(1)
-        .optional()
-        .describe(
-          'with verdict fail: the targets that must fail, and no other: a metric (every target of it) or { metric, phase?, probe? }',
-        ),
-    })
-    .refine((e) => e.failing === undefined || e.verdict === 'fail', {
-      error: '"failing" goes with verdict "fail"',
-    })
-    .optional()
-    .describe(
-      'what the scenario is meant to show (a negative control: { verdict: fail, failing: [lost-writes] }); the exit code is 0 when the run behaved as declared',
-    ),
-  targets: z.array(target).optional(),
-});
+          .optional()
+          .describe(
+            'with verdict fail: the targets that must fail, and no other: a metric (every target of it) or { metric, phase?, probe? }',
+          ),
+      })
+      .refine((e) => e.failing === undefined || e.verdict === 'fail', {
+        error: '"failing" goes with verdict "fail"',
+      })
+      .optional()
+      .describe(
+        'what the scenario is meant to show (a negative control: { verdict: fail, failing: [lost-writes] }); the exit code is 0 when the run behaved as declared',
+      ),
+    targets: z.array(target).optional(),
+  });
+}
+
+export const scenario = scenarioWith({ probe: probeEntry, fault: faultEntry, action: actionEntry });
 
 const portName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a port name like "http"' });
 

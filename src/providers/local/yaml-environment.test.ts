@@ -55,7 +55,7 @@ describe('environment.yaml of your own services', () => {
     };
     await using _fault = await networkLatency.inject(
       ctx.runContext(env),
-      networkLatency.params.parse({ latencyMs: 300 }),
+      networkLatency.params.parse({ latency: 300 }),
       { service: 'api' },
     );
     expect(await timed(viaProxy)).toBeGreaterThanOrEqual(300);
