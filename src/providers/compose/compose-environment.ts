@@ -96,6 +96,8 @@ export async function startComposeEnvironment(
         serviceLabel: LABELS.service,
         keepLabel: LABELS.keepVolume,
       }),
+      // Compose v1 reads YAML 1.1: "no", "on", "yes" must stay strings.
+      { version: '1.1' },
     ),
   );
   const runArgs = ['-f', runFile, '-p', project, ...profiles];
