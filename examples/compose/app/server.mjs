@@ -20,7 +20,10 @@ function exchange(host, port, first, onData) {
       sock.destroy();
       err ? reject(err) : resolve(value);
     };
-    const timer = setTimeout(() => done(new Error(`${host}:${port}: no answer in ${DEP_TIMEOUT_MS} ms`)), DEP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(new Error(`${host}:${port}: no answer in ${DEP_TIMEOUT_MS} ms`)),
+      DEP_TIMEOUT_MS,
+    );
     sock.once('connect', () => sock.write(first));
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
@@ -59,7 +62,14 @@ async function askPostgres() {
       const type = String.fromCharCode(buf[off]);
       const len = buf.readInt32BE(off + 1);
       if (off + 1 + len > buf.length) return undefined;
-      if (type === 'E') throw new Error(`postgres: ${buf.subarray(off + 5, off + 1 + len).toString().replace(/\0/g, ' ').trim()}`);
+      if (type === 'E')
+        throw new Error(
+          `postgres: ${buf
+            .subarray(off + 5, off + 1 + len)
+            .toString()
+            .replace(/\0/g, ' ')
+            .trim()}`,
+        );
       if (type === 'R' && buf.readInt32BE(off + 5) !== 0) throw new Error('postgres asks for a password');
       if (type === 'Z' && !queried) {
         queried = true;
@@ -96,6 +106,8 @@ createServer(async (req, res) => {
     const value = await route();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, value }));
   } catch (err) {
-    res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: err.message }));
+    res
+      .writeHead(503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ok: false, error: err.message }));
   }
 }).listen(PORT, '0.0.0.0', () => console.log(`shop listening on 0.0.0.0:${PORT}`));

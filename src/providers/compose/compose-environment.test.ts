@@ -58,12 +58,19 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function harness(runId: string, scenario: string): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, ['bin/chaos-harness.js', 'run', scenario, '--out', mkdtempSync(join(root, 'out-'))], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function harness(
+  runId: string,
+  scenario: string,
+): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
+  const child = spawn(
+    process.execPath,
+    ['bin/chaos-harness.js', 'run', scenario, '--out', mkdtempSync(join(root, 'out-'))],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   child.stdout?.on('data', (d) => {
     text += d;
@@ -126,7 +133,11 @@ describe.skipIf(cli === undefined)('a compose environment', () => {
     expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
     const swept = await sweepDeadContainerRuns((m) => said.push(m));
     expect(swept).toContainEqual({ runId, containers: 3, networks: 2, volumes: 1 });
-    expect(said.join('\n')).toMatch(new RegExp(`cleaned up after interrupted run ${runId}: removed 3 container\\(s\\), 2 network\\(s\\) and 1 volume\\(s\\)`));
+    expect(said.join('\n')).toMatch(
+      new RegExp(
+        `cleaned up after interrupted run ${runId}: removed 3 container\\(s\\), 2 network\\(s\\) and 1 volume\\(s\\)`,
+      ),
+    );
     expect(await leftovers(runId)).toEqual({ labelled: NOTHING_LEFT, project: 0 });
   });
 });
