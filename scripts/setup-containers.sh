@@ -2,6 +2,7 @@
 # Sets up what the containers provider needs, idempotently (a second run takes seconds):
 #   1. a Docker engine: installs Debian's docker.io when no engine answers, starts dockerd when
 #      none runs (socket /var/run/docker.sock, data root /var/lib/docker, log /var/log/dockerd.log);
+#      and Compose (Debian's docker-compose 1.29.2) when neither `docker compose` nor it answers;
 #   2. a base image: debian:bookworm-slim when the engine has it, otherwise one made with
 #      debootstrap (chaos-harness/debian:bookworm), since no image registry is reachable here;
 #   3. the environments' images, chaos-harness/<name>:<inputs hash> and :latest, each built only
@@ -71,6 +72,20 @@ else
     sleep 0.2
   done
   say "dockerd answers after $(since "${t:-$t_start}") ($(docker info -f '{{.Driver}}, cgroup v{{.CgroupVersion}}, {{.CgroupDriver}}' 2>/dev/null))"
+fi
+
+# Compose, for environments that point at a team's docker-compose.yml: v2 (`docker compose`) when the
+# CLI has the plugin, else Debian's standalone v1 (1.29.2), installed when neither answers.
+if docker compose version >/dev/null 2>&1; then
+  say "Compose: $(docker compose version --short 2>/dev/null) (docker compose)"
+elif command -v docker-compose >/dev/null; then
+  say "Compose: $(docker-compose version --short 2>/dev/null) (docker-compose)"
+else
+  t=$(date +%s.%N)
+  say "installing Debian's docker-compose (no Compose answers)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+  say "docker-compose $(docker-compose version --short) installed in $(since "$t")"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     expect(left.networks).toEqual([`chaos-harness-${runId}`]);
     const said: string[] = [];
     const swept = await sweepDeadContainerRuns((m) => said.push(m));
-    expect(swept).toContainEqual({ runId, containers: 1, networks: 1 });
+    expect(swept).toContainEqual({ runId, containers: 1, networks: 1, volumes: 0 });
     expect(said).toContainEqual(
       `cleaned up after interrupted run ${runId}: removed 1 container(s) and 1 network(s)`,
     );
@@ -152,7 +152,7 @@ describe.skipIf(docker === undefined)('the containers provider', () => {
     // As the next run does it: the local sweep (the pipeline process), then the containers'.
     expect((await cleanupStaleRuns()).map((c) => c.runId)).toEqual([runId]);
     const swept = await sweepDeadContainerRuns();
-    expect(swept).toContainEqual({ runId, containers: 3, networks: 1 });
+    expect(swept).toContainEqual({ runId, containers: 3, networks: 1, volumes: 0 });
     expect(await leftovers(runId)).toEqual(NOTHING_LEFT);
   });
 });

@@ -69,7 +69,9 @@ describe('chaos-harness suite', () => {
       ['http-service-crash', 'pass', 0],
       ['never-recovers', 'fail', 1],
     ]);
-    expect(summary.scenarios[1]?.failing).toEqual(['rto fail: never reached (did not recover within the recovery timeout), bound ≤ 5 s']);
+    expect(summary.scenarios[1]?.failing).toEqual([
+      'rto fail: never reached (did not recover within the recovery timeout), bound ≤ 5 s',
+    ]);
     expect(readFileSync(join(all, 'http-service-crash', 'report.json'), 'utf8')).toContain(
       '"verdict": "pass"',
     );

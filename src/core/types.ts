@@ -276,6 +276,8 @@ export interface ServiceDescription {
   roles?: readonly string[];
   /** Clients reach it through the fault proxy, so network faults can act on it. */
   faultProxy?: boolean;
+  /** The provider can cut it off at the network level (`isolate()`), so a partition needs no proxy. */
+  isolatable?: boolean;
 }
 
 // Registry entries differ in their params type; the registry validates params with each

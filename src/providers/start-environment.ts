@@ -2,17 +2,21 @@ import { join } from 'node:path';
 import { HarnessError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { PROVIDERS, type ProviderName, type StartedEnvironment } from '../core/types.js';
 import { importEnvironmentModule } from '../scenario/check-environment.js';
+import { isComposeEnvironment, loadComposeEnvironment } from '../scenario/compose-environment.js';
 import { resolveEnvironmentOptions } from '../scenario/environment-options.js';
 import { environmentKind, loadEnvironmentFile, parseWith } from '../scenario/load.js';
+import { startComposeEnvironment } from './compose/compose-environment.js';
 import { startYamlEnvironment } from './local/yaml-environment.js';
 import type { EnvironmentStartContext } from './provider.js';
 
 /** Refuses a provider the environment has no variant for (YAML environments run on both). */
 export async function requireProvider(dir: string, name: string, provider: ProviderName): Promise<void> {
-  if (provider === 'local') return;
   const kind = environmentKind(dir);
-  const supported: readonly ProviderName[] =
-    kind === 'yaml'
+  const compose = kind === 'yaml' && isComposeEnvironment(dir);
+  if (provider === 'local' && !compose) return;
+  const supported: readonly ProviderName[] = compose
+    ? ['containers']
+    : kind === 'yaml'
       ? PROVIDERS
       : kind === 'ts'
         ? ((await importEnvironmentModule(dir)).providers ?? ['local'])
@@ -38,6 +42,10 @@ export async function startEnvironment(
       ? parseWithPrefix(mod.options, options ?? {}, scenarioFile)
       : rejectOptions(options, scenarioFile, ctx.name);
     return mod.start(ctx, opts);
+  }
+  if (kind === 'yaml' && isComposeEnvironment(ctx.dir)) {
+    rejectOptions(options, scenarioFile, ctx.name);
+    return startComposeEnvironment(ctx, loadComposeEnvironment(join(ctx.dir, 'environment.yaml')));
   }
   if (kind === 'yaml') {
     const file = join(ctx.dir, 'environment.yaml');

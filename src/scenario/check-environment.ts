@@ -11,6 +11,12 @@ import type { AnyInjector, AnyProbe, ServiceDescription, TargetSelector } from '
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
 import type { EnvironmentModule } from '../providers/provider.js';
+import {
+  checkComposeProbes,
+  describeComposeServices,
+  isComposeEnvironment,
+  loadComposeEnvironment,
+} from './compose-environment.js';
 import { TIMER_LIMIT_HINT } from './duration.js';
 import { resolveEnvironmentOptions } from './environment-options.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
@@ -64,6 +70,12 @@ export async function describeEnvironment(
   const kind = environmentKind(envDir);
   if (kind === undefined) return undefined;
   const given = options !== undefined && Object.keys(options).length > 0;
+  if (kind === 'yaml' && isComposeEnvironment(envDir)) {
+    if (given)
+      issues.push({ path: 'environmentOptions', message: `environment "${envName}" takes no options` });
+    const env = loadComposeEnvironment(join(envDir, 'environment.yaml'));
+    return { kind, options: undefined, services: describeComposeServices(env) };
+  }
   if (kind === 'yaml') {
     const spec = loadEnvironmentFile(join(envDir, 'environment.yaml'));
     resolveEnvironmentOptions(spec.options, options, envName, issues);
@@ -280,6 +292,9 @@ function checkServices(
       !(builtinInjectors[e.kind as keyof typeof builtinInjectors] as AnyInjector | undefined)?.needsFaultProxy
     )
       continue;
+    // A partition of a service the provider can isolate on the network needs no proxy.
+    const isolatable = services.filter((s) => s.isolatable).map((s) => s.name);
+    if (e.kind === 'network-partition' && svc !== undefined && isolatable.includes(svc)) continue;
     const needs = `fault kind "${e.kind}" acts through the fault proxy`;
     if (proxied.length === 0) {
       issues.push({
@@ -308,6 +323,8 @@ export async function checkScenario(sc: LoadedScenario): Promise<EnvironmentFact
   const issues: ValidationIssue[] = [];
   const facts = await describeEnvironment(sc.envDir, sc.envName, sc.spec.environmentOptions, issues);
   if (facts?.services) checkServices(sc, { ...facts, services: facts.services }, issues);
+  if (facts?.kind === 'yaml' && isComposeEnvironment(sc.envDir))
+    checkComposeProbes(loadComposeEnvironment(join(sc.envDir, 'environment.yaml')), sc.probes, issues);
   checkTargets(sc, issues);
   if (issues.length) throw new ValidationError(sc.file, issues);
   return facts;

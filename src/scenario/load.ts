@@ -15,6 +15,7 @@ import type { MetricUnit } from '../core/report-model.js';
 import type { TargetSelector } from '../core/types.js';
 import { builtinInjectors } from '../injectors/index.js';
 import { builtinProbes } from '../probes/index.js';
+import { isComposeEnvironment, loadComposeEnvironment } from './compose-environment.js';
 import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { fieldsAt, unknownFieldMessage } from './known-fields.js';
 import { METRICS, SERIES_METRICS } from './metrics.js';
@@ -529,7 +530,11 @@ function buildScenario(file: string, raw: unknown): LoadedScenario {
     }
   };
   if (environmentKind(envDir) === 'yaml')
-    collect(() => loadEnvironmentFile(join(envDir, 'environment.yaml')));
+    collect(() =>
+      isComposeEnvironment(envDir)
+        ? loadComposeEnvironment(join(envDir, 'environment.yaml'))
+        : loadEnvironmentFile(join(envDir, 'environment.yaml')),
+    );
   const envTargets = collect(() => loadTargetsFile(join(envDir, 'targets.yaml'))) ?? [];
   const combined = ValidationError.combine(invalid);
   if (combined) throw combined;

@@ -20,17 +20,22 @@ export async function engineForTests(
   }
 }
 
-/** Names of the containers and networks that carry the run's label. */
+/** Names of the containers, networks and volumes that carry the run's label. */
 export async function runLeftovers(
   docker: Docker,
   runId: string,
-): Promise<{ containers: string[]; networks: string[] }> {
+): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
   const filters = JSON.stringify({ label: [`${LABELS.run}=${runId}`] });
-  const [containers, networks] = await Promise.all([
+  const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
   ]);
-  return { containers: containers.map((c) => c.Names.join(',')), networks: networks.map((n) => n.Name) };
+  return {
+    containers: containers.map((c) => c.Names.join(',')),
+    networks: networks.map((n) => n.Name),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+  };
 }
 
-export const NOTHING_LEFT = { containers: [], networks: [] };
+export const NOTHING_LEFT = { containers: [], networks: [], volumes: [] };

@@ -16,6 +16,8 @@ export const LABELS = {
   /** `<pid>:<start ticks>` of the harness that owns the run: alive or not tells the sweep. */
   owner: 'chaos-harness.owner',
   service: 'chaos-harness.service',
+  /** On a volume the run was told to keep (`keepVolumes: true`): no teardown or sweep removes it. */
+  keepVolume: 'chaos-harness.keep',
 } as const;
 
 export const SETUP_HINT =

@@ -123,6 +123,27 @@ export class ManagedContainer implements ServiceRunner {
     }
   }
 
+  /**
+   * Take over a container someone else created (Compose): from now on it is this service's, as if
+   * started here. When it runs, its log so far and from now on goes to the log file.
+   */
+  async adopt(id: string): Promise<void> {
+    const c = this.#docker.getContainer(id);
+    this.#container = c;
+    const state = (await c.inspect()).State;
+    if (!state.Running) return;
+    const waited = c.wait({ condition: 'not-running' });
+    const stream = (await c.logs({ follow: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const log = createWriteStream(this.spec.logFile, { flags: 'a' });
+    this.#docker.modem.demuxStream(stream, log, log);
+    stream.on('end', () => log.end());
+    this.#running = true;
+    this.#exited = waited.then(
+      (r: { StatusCode: number }) => this.#ended(r.StatusCode),
+      () => this.#ended(null),
+    );
+  }
+
   async start(): Promise<void> {
     if (this.#running) throw new HarnessError('PROCESS_RUNNING', `${this.spec.name} is already running`);
     this.startError = undefined;

@@ -24,15 +24,22 @@ export interface Isolation extends AsyncDisposable {
   readonly details: Record<string, unknown>;
 }
 
+/** Where the helper runs and what it is labelled with; the target is cut off from every network named. */
+export interface IsolationScope {
+  readonly docker: ContainerRuntime['docker'];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly network: string | readonly string[];
+}
+
 /** Runs `script` with sh in the network namespace of container `targetId`; removes the helper. */
 async function nettools(
-  runtime: ContainerRuntime,
+  runtime: IsolationScope,
   targetId: string,
   script: string,
   signal?: AbortSignal,
 ): Promise<ExecResult> {
   signal?.throwIfAborted();
-  let helper: Awaited<ReturnType<ContainerRuntime['docker']['createContainer']>>;
+  let helper: Awaited<ReturnType<IsolationScope['docker']['createContainer']>>;
   try {
     helper = await runtime.docker.createContainer({
       Image: NETTOOLS_IMAGE,
@@ -76,7 +83,7 @@ async function nettools(
   }
 }
 
-async function startedAt(runtime: ContainerRuntime, id: string): Promise<string | undefined> {
+async function startedAt(runtime: IsolationScope, id: string): Promise<string | undefined> {
   try {
     const s = (await runtime.docker.getContainer(id).inspect()).State;
     return s.Running ? s.StartedAt : undefined;
@@ -91,7 +98,7 @@ async function startedAt(runtime: ContainerRuntime, id: string): Promise<string 
  * the rules: the partition ends with that restart, and disposal says so in `details.healed`.
  */
 export async function isolateContainer(
-  runtime: ContainerRuntime,
+  runtime: IsolationScope,
   container: ManagedContainer,
   signal?: AbortSignal,
 ): Promise<Isolation> {
@@ -104,26 +111,32 @@ export async function isolateContainer(
       `cannot isolate service "${name}": its container is not running`,
     );
   }
-  const net = await runtime.docker.getNetwork(runtime.network).inspect();
-  const ipam = (net.IPAM?.Config ?? [])[0] as { Subnet?: string; Gateway?: string } | undefined;
-  if (!ipam?.Subnet || !ipam.Gateway) {
-    throw new HarnessError(
-      'INJECTION_FAILED',
-      `cannot isolate service "${name}": network ${runtime.network} reports no subnet and gateway`,
-    );
+  const networks = typeof runtime.network === 'string' ? [runtime.network] : [...runtime.network];
+  const ranges: { subnet: string; gateway: string }[] = [];
+  for (const network of networks) {
+    const net = await runtime.docker.getNetwork(network).inspect();
+    const ipam = (net.IPAM?.Config ?? [])[0] as { Subnet?: string; Gateway?: string } | undefined;
+    if (!ipam?.Subnet || !ipam.Gateway) {
+      throw new HarnessError(
+        'INJECTION_FAILED',
+        `cannot isolate service "${name}": network ${network} reports no subnet and gateway`,
+      );
+    }
+    ranges.push({ subnet: ipam.Subnet, gateway: ipam.Gateway });
   }
-  const { Subnet: subnet, Gateway: gateway } = ipam;
   // Chains of our own (names < 29 characters), so healing removes exactly what was added.
   const chain = `CHAOS-${randomBytes(3).toString('hex')}`;
   const [cin, cout] = [`${chain}-IN`, `${chain}-OUT`];
   const apply = [
     'set -e',
     `iptables -w -N ${cin}`,
-    `iptables -w -A ${cin} -s ${gateway} -j RETURN`,
-    `iptables -w -A ${cin} -s ${subnet} -j DROP`,
     `iptables -w -N ${cout}`,
-    `iptables -w -A ${cout} -d ${gateway} -j RETURN`,
-    `iptables -w -A ${cout} -d ${subnet} -j DROP`,
+    ...ranges.flatMap(({ subnet, gateway }) => [
+      `iptables -w -A ${cin} -s ${gateway} -j RETURN`,
+      `iptables -w -A ${cin} -s ${subnet} -j DROP`,
+      `iptables -w -A ${cout} -d ${gateway} -j RETURN`,
+      `iptables -w -A ${cout} -d ${subnet} -j DROP`,
+    ]),
     `iptables -w -I INPUT 1 -j ${cin}`,
     `iptables -w -I OUTPUT 1 -j ${cout}`,
   ].join('\n');
@@ -149,8 +162,8 @@ export async function isolateContainer(
   const details: Record<string, unknown> = {
     method: 'iptables DROP in the container network namespace (nettools helper)',
     container: id.slice(0, 12),
-    network: runtime.network,
-    dropped: `${subnet} except ${gateway} (the host), both directions`,
+    network: networks.join(', '),
+    dropped: `${ranges.map((r) => `${r.subnet} except ${r.gateway}`).join(', ')} (the host), both directions`,
     chains: [cin, cout],
     applyMs: Math.round(performance.now() - t0),
   };

@@ -78,11 +78,14 @@ export class ContainerRuntime implements AsyncDisposable {
   }
 }
 
-/** Force-remove every container and network labelled with `runId`; returns what was removed. */
+/**
+ * Force-remove every container, network and volume labelled with `runId` (volumes: those a Compose
+ * project of the run created; not the ones it was told to keep); returns what was removed.
+ */
 export async function removeRun(
   docker: Docker,
   runId: string,
-): Promise<{ containers: number; networks: number }> {
+): Promise<{ containers: number; networks: number; volumes: number }> {
   const filters = JSON.stringify({ label: [`${LABELS.run}=${runId}`] });
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
@@ -102,5 +105,16 @@ export async function removeRun(
         .catch(() => {}),
     ),
   );
-  return { containers: containers.length, networks: networks.length };
+  const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).filter(
+    (v) => v.Labels?.[LABELS.keepVolume] !== '1',
+  );
+  await Promise.all(
+    volumes.map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length, volumes: volumes.length };
 }

@@ -12,7 +12,7 @@ function ownerAlive(owner: string | undefined): boolean {
 
 export async function sweepDeadContainerRuns(
   log?: (m: string) => void,
-): Promise<{ runId: string; containers: number; networks: number }[]> {
+): Promise<{ runId: string; containers: number; networks: number; volumes: number }[]> {
   if (!engineConfigured()) return [];
   let docker: Awaited<ReturnType<typeof connectEngine>>;
   try {
@@ -21,20 +21,26 @@ export async function sweepDeadContainerRuns(
     return []; // no engine: nothing of ours can be running in one
   }
   const filters = JSON.stringify({ label: [LABELS.run] });
-  const [containers, networks] = await Promise.all([
+  const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
   ]);
   const dead = new Set<string>();
-  for (const x of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels)]) {
+  const swept = (volumes.Volumes ?? []).filter((v) => v.Labels?.[LABELS.keepVolume] !== '1');
+  for (const x of [
+    ...containers.map((c) => c.Labels),
+    ...networks.map((n) => n.Labels),
+    ...swept.map((v) => v.Labels),
+  ]) {
     const runId = x?.[LABELS.run];
     if (runId && !ownerAlive(x?.[LABELS.owner])) dead.add(runId);
   }
-  const out: { runId: string; containers: number; networks: number }[] = [];
+  const out: { runId: string; containers: number; networks: number; volumes: number }[] = [];
   for (const runId of dead) {
     const removed = await removeRun(docker, runId);
     log?.(
-      `cleaned up after interrupted run ${runId}: removed ${removed.containers} container(s) and ${removed.networks} network(s)`,
+      `cleaned up after interrupted run ${runId}: removed ${removed.containers} container(s)${removed.volumes ? `, ${removed.networks} network(s) and ${removed.volumes} volume(s)` : ` and ${removed.networks} network(s)`}`,
     );
     out.push({ runId, ...removed });
   }

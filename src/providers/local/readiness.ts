@@ -6,16 +6,20 @@ import { HarnessError } from '../../core/errors.js';
 export type ReadyCheck =
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'http'; url: string; status: number }
-  | { kind: 'command'; argv: readonly string[] };
+  | { kind: 'command'; argv: readonly string[] }
+  /** Anything a provider can ask (a container's healthcheck status); `test` never throws. */
+  | { kind: 'custom'; description: string; test: (timeoutMs: number) => Promise<boolean> };
 
 export function describeCheck(c: ReadyCheck): string {
   if (c.kind === 'tcp') return `TCP connect to ${c.host}:${c.port}`;
   if (c.kind === 'http') return `HTTP ${c.status} from ${c.url}`;
+  if (c.kind === 'custom') return c.description;
   return `command \`${c.argv.join(' ')}\` exiting 0`;
 }
 
 /** One attempt; resolves true when the check passes. Never throws. */
 export async function checkOnce(c: ReadyCheck, timeoutMs: number): Promise<boolean> {
+  if (c.kind === 'custom') return c.test(timeoutMs).catch(() => false);
   if (c.kind === 'tcp') {
     return new Promise<boolean>((resolve) => {
       const s = connect({ host: c.host, port: c.port });
