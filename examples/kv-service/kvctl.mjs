@@ -70,7 +70,9 @@ switch (command) {
     const db = open(dbFile);
     db.prepare('ATTACH DATABASE ? AS backup').run(backup);
     const restored = db.transaction(() => {
-      db.exec('CREATE TABLE IF NOT EXISTS kv (id TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at TEXT NOT NULL)');
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS kv (id TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at TEXT NOT NULL)',
+      );
       return db.prepare('INSERT OR IGNORE INTO kv SELECT id, value, stored_at FROM backup.kv').run().changes;
     })();
     console.log(`restored ${restored} rows from ${backup}`);
@@ -83,6 +85,8 @@ switch (command) {
     break;
   }
   default:
-    console.error('usage: kvctl.mjs maintenance|ready|backups|restore|drop-table ... (see the top of kvctl.mjs)');
+    console.error(
+      'usage: kvctl.mjs maintenance|ready|backups|restore|drop-table ... (see the top of kvctl.mjs)',
+    );
     process.exit(2);
 }

@@ -24,7 +24,9 @@ const { values: opt } = parseArgs({
   },
 });
 if (!opt.port || !opt.db || !['durable', 'ack-first'].includes(opt.mode)) {
-  console.error('usage: server.mjs --port N --db FILE [--mode durable|ack-first] [--flush-ms N] [--name NAME]');
+  console.error(
+    'usage: server.mjs --port N --db FILE [--mode durable|ack-first] [--flush-ms N] [--name NAME]',
+  );
   process.exit(2);
 }
 const log = (msg) => console.log(`${new Date().toISOString()} ${opt.name}: ${msg}`);
