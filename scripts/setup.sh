@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the harness and its tests need on a Debian 12 machine: the real servers
-# the local provider runs (PostgreSQL 15 + pg_auto_failover, Redis + Sentinel, HAProxy),
+# the local provider runs (PostgreSQL 15 + pg_auto_failover, Redis + Sentinel, HAProxy, nginx for
+# the examples/ tutorial; the harness runs it itself, the system service is not needed),
 # the npm dependencies (better-sqlite3 compiles from source here, ~1 min), then what the
 # containers provider needs (scripts/setup-containers.sh: Docker engine, base and
 # environment images). Idempotent: a second run takes a few seconds.
@@ -17,12 +18,12 @@ for arg in "$@"; do
   case "$arg" in
     --local-only) containers=skip ;;
     --require-containers) containers=require ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup: unknown option '$arg' (expected --local-only or --require-containers)" >&2; exit 2 ;;
   esac
 done
 
-PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy libxml2-utils)
+PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy nginx-light libxml2-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

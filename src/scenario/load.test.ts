@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from './load.js';
+import { loadScenario, PROJECT_ROOT } from './load.js';
 
 describe('extends', () => {
   it('starts from the base scenario: own fields replace, options merge, targets replace per metric', () => {
@@ -23,5 +26,19 @@ describe('extends', () => {
     expect(bound(base, 'rpo')).toBe(3_600_000);
     expect(bound(slow, 'rpo')).toBe(1000);
     expect(slow.targets.filter((t) => t.metric === 'rpo')).toHaveLength(1);
+  });
+
+  it('finds the environment a base names by path relative to the base, from a file elsewhere', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'extends-test-'));
+    try {
+      const base = join(PROJECT_ROOT, 'examples/scenarios/kv-backends-down.yaml');
+      const file = join(dir, 'variant.yaml');
+      writeFileSync(file, `extends: ${base}\nenvironmentOptions: { failTimeout: 10s }\n`);
+      const variant = loadScenario(file);
+      expect(variant.envDir).toBe(join(PROJECT_ROOT, 'examples/kv-behind-nginx'));
+      expect(variant.spec.environmentOptions).toEqual({ failTimeout: '10s' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

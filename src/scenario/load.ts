@@ -395,6 +395,10 @@ function readScenarioYaml(file: string, chain: readonly string[]): unknown {
   buildScenario(baseFile, base);
   const { extends: _, ...own } = raw;
   const merged: Record<string, unknown> = { ...base, ...own };
+  // An environment path the base gives is relative to the base's file, not to this one.
+  const baseEnv = base.environment;
+  if (own.environment === undefined && typeof baseEnv === 'string' && /^\.|\//.test(baseEnv))
+    merged.environment = resolveEnvironmentDir(baseEnv, dirname(baseFile));
   if (isRecord(base.environmentOptions) && isRecord(own.environmentOptions))
     merged.environmentOptions = { ...base.environmentOptions, ...own.environmentOptions };
   if (Array.isArray(base.targets) && Array.isArray(own.targets)) {

@@ -1,7 +1,7 @@
 // The host command runner against real processes: output, exit codes, timeouts, abort, and nothing
 // left running afterwards, not even after a SIGKILL of the harness that started the command.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -63,6 +63,16 @@ describe('hostCommands', () => {
     const r = await runner.run(cmd(['pwd && echo "$0" | grep -c sh'], { shell: true }), never);
     expect(r.exitCode).toBe(0);
     expect(r.tail).toContain(root);
+  });
+
+  it('runs a relative cwd from the default working directory, and names one that does not exist', async () => {
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    const r = await runner.run(cmd(['pwd'], { cwd: 'sub' }), never);
+    expect(r.tail.trim()).toBe(join(root, 'sub'));
+    await expect(runner.run(cmd(['pwd'], { cwd: 'no-such-dir' }), never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `test command: its cwd ${join(root, 'no-such-dir')} does not exist`,
+    });
   });
 
   it('stops a command at its timeout (SIGTERM, then SIGKILL after the grace period)', async () => {

@@ -4,7 +4,8 @@
 // command ends, on timeout and on abort, and the next run's sweep finds them after a SIGKILL.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import type { HostCommand, HostCommandResult, HostCommands } from '../../core/types.js';
 import { within } from '../../core/within.js';
@@ -78,7 +79,9 @@ async function runHostCommand(
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, cmd.env ?? {});
   env[RUN_MARKER_ENV] = opts.runId;
-  const cwd = cmd.cwd ?? opts.defaultCwd();
+  // A relative cwd is relative to the environment's folder, as a service's cwd is.
+  const base = opts.defaultCwd();
+  const cwd = cmd.cwd === undefined ? base : resolve(base ?? '.', cmd.cwd);
   const tail = new Tail(cmd.tailBytes ?? DEFAULT_TAIL_BYTES);
   const out: WriteStream | undefined = cmd.outputFile
     ? createWriteStream(cmd.outputFile, { flags: 'a' })
@@ -143,6 +146,10 @@ async function runHostCommand(
 
   if (ended instanceof Error) {
     const missing = (ended as NodeJS.ErrnoException).code === 'ENOENT';
+    // spawn says ENOENT for a missing working directory too: name that, not the program.
+    if (missing && cwd !== undefined && !existsSync(cwd)) {
+      throw new HarnessError('INVALID_INPUT', `${cmd.name}: its cwd ${cwd} does not exist`, { cause: ended });
+    }
     throw new HarnessError(
       missing ? 'BINARY_MISSING' : 'INVALID_INPUT',
       missing
