@@ -46,7 +46,7 @@ function providerName(v: string): ProviderName {
   return v as ProviderName;
 }
 
-function reporterRef(v: string, acc: string[]): string[] {
+function reporterRef(v: string, acc: string[] = []): string[] {
   try {
     return [...acc, checkReporterRef(v)];
   } catch (err) {
@@ -105,11 +105,11 @@ async function suite(
     repeat?: number;
     verbose?: boolean;
     operator?: string;
-    reporter: string[];
+    reporter?: string[];
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
-  const reporters = await reportersFor(opts.reporter);
+  const reporters = await reportersFor(opts.reporter ?? []);
   const { selected, mine } = selectScenarios(scenarioFiles(refs), opts.tag, opts.shard);
   // Every selected file is checked against its environment before the first run starts.
   for (const sc of mine) await checkScenario(sc);
@@ -161,11 +161,11 @@ async function run(
     verbose?: boolean;
     provider?: ProviderName;
     operator?: string;
-    reporter: string[];
+    reporter?: string[];
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
-  const reporters = await reportersFor(opts.reporter);
+  const reporters = await reportersFor(opts.reporter ?? []);
   const scenario = await loadCheckedScenario(ref);
   // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
   const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
@@ -250,7 +250,6 @@ program
     '--reporter <name|path>',
     `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
     reporterRef,
-    [],
   )
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
@@ -287,7 +286,6 @@ program
     '--reporter <name|path>',
     `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
     reporterRef,
-    [],
   )
   .option('--verbose', 'show stack traces of harness errors')
   .action(suite);

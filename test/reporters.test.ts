@@ -116,6 +116,8 @@ describe('--reporter', () => {
     // The console saw the whole run, teardown included, and printed its summary.
     expect(r.stdout).toContain('done: torn down: no process of this run is left');
     expect(r.stdout).toContain('PASS  http-service-crash  (exit code 0)');
+    expect(r.stdout).toContain(`Reports\n  ${join(out, 'report.json')}\n`);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).verdict).toBe('pass');
   });
 
   it('refuses an unknown name before anything starts, naming the choices', async () => {
