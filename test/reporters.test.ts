@@ -103,6 +103,8 @@ describe('--reporter', () => {
       'console',
       '--reporter',
       THROWS,
+      '--reporter',
+      'json',
       '--out',
       out,
     ]);
