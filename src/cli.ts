@@ -3,15 +3,11 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatError, HarnessError, ReportWriteError, toHarnessError } from './core/errors.js';
+import { formatError, HarnessError, toHarnessError } from './core/errors.js';
 import { PROVIDERS, type ProviderName } from './core/types.js';
 import { recordsDir } from './providers/local/run-registry.js';
-import {
-  createProgressReporter,
-  type ProgressReporter,
-  renderSummary,
-  writeReports,
-} from './report/index.js';
+import { BUILTIN_REPORTER_NAMES, ReporterSet } from './report/index.js';
+import { checkReporterRef, loadReporters } from './report/load-reporters.js';
 import { prepareOutputDir } from './report/output-dir.js';
 import { runScenario } from './run-scenario.js';
 import { checkScenario, loadCheckedScenario } from './scenario/check-environment.js';
@@ -48,6 +44,27 @@ function providerName(v: string): ProviderName {
   if (!(PROVIDERS as readonly string[]).includes(v))
     throw new InvalidArgumentError(`expected one of ${PROVIDERS.join(', ')}`);
   return v as ProviderName;
+}
+
+function reporterRef(v: string, acc: string[] = []): string[] {
+  try {
+    return [...acc, checkReporterRef(v)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--reporter: /, ''));
+  }
+}
+
+/** Every --reporter made and checked before anything starts; a failing hook is said at once. */
+async function reportersFor(refs: readonly string[]): Promise<ReporterSet> {
+  const out = process.stdout;
+  const named = await loadReporters(refs, {
+    stream: out,
+    isTTY: Boolean(out.isTTY),
+    clock: () => performance.now(),
+  });
+  return new ReporterSet(named, (f) =>
+    process.stderr.write(`reporter ${f.reporter}: ${f.hook} failed: ${f.message}\n`),
+  );
 }
 
 /** Aborted on the first SIGINT/SIGTERM (the run tears down and reports); a second one exits at once. */
@@ -88,9 +105,11 @@ async function suite(
     repeat?: number;
     verbose?: boolean;
     operator?: string;
+    reporter?: string[];
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
+  const reporters = await reportersFor(opts.reporter ?? []);
   const { selected, mine } = selectScenarios(scenarioFiles(refs), opts.tag, opts.shard);
   // Every selected file is checked against its environment before the first run starts.
   for (const sc of mine) await checkScenario(sc);
@@ -105,12 +124,7 @@ async function suite(
     '--out',
   );
   const signal = stopOnSignals();
-  const out = process.stdout;
   const shards = opts.shard ? [`${opts.shard.index}/${opts.shard.total}`] : [];
-  out.write(
-    `suite: ${mine.length} of ${selected.length} scenario(s)${shards.length ? ` (shard ${shards[0]})` : ''} into ${outDir}\n`,
-  );
-  let progress: ProgressReporter | undefined;
   const summary = await runSuite({
     scenarios: mine,
     selection: { refs, tags: opts.tag, shards, selected: selected.length },
@@ -120,22 +134,11 @@ async function suite(
     bail: opts.bail,
     signal,
     run: (o) => runScenario({ ...o, operator: opts.operator }),
-    progressFor: (sc, i, n) => {
-      out.write(`\n[${i + 1}/${n}] ${sc.name}: ${sc.spec.description?.split('\n')[0] ?? ''}\n`);
-      progress = createProgressReporter({
-        stream: out,
-        isTTY: Boolean(out.isTTY),
-        clock: () => performance.now(),
-      });
-      return progress;
-    },
-    onRunEnd: (report) => {
-      progress?.close();
-      out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: [report.runDir] })}`);
-    },
+    reporters,
+    shard: shards[0],
   });
-  const paths = writeSuiteOutputs(summary, outDir);
-  out.write(`\n${renderSummaryMarkdown(summary)}\nwritten: ${paths.join(', ')}\n`);
+  const failed = reporters.error();
+  if (failed) fail(failed);
   process.exitCode = summary.exitCode;
 }
 
@@ -152,9 +155,17 @@ async function merge(dirs: string[], opts: { out: string }): Promise<void> {
 
 async function run(
   ref: string,
-  opts: { repeat?: number; out?: string; verbose?: boolean; provider?: ProviderName; operator?: string },
+  opts: {
+    repeat?: number;
+    out?: string;
+    verbose?: boolean;
+    provider?: ProviderName;
+    operator?: string;
+    reporter?: string[];
+  },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
+  const reporters = await reportersFor(opts.reporter ?? []);
   const scenario = await loadCheckedScenario(ref);
   // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
   const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
@@ -162,34 +173,20 @@ async function run(
   prepareOutputDir(tmpdir(), 'TMPDIR');
   prepareOutputDir(recordsDir(), 'run-record directory');
   const signal = stopOnSignals();
-  const out = process.stdout;
-  const progress = createProgressReporter({
-    stream: out,
-    isTTY: Boolean(out.isTTY),
-    clock: () => performance.now(),
-  });
-  out.write(`scenario ${scenario.name}: ${scenario.spec.description ?? ''}\n`);
   const report = await runScenario({
     scenario,
     outDir,
     repeat: opts.repeat,
     provider: opts.provider,
     operator: opts.operator,
-    progress,
+    progress: reporters.sink,
+    onStart: (start) => reporters.runStart(scenario, start),
     signal,
   });
-  progress.close();
-  let paths: readonly string[];
-  let writeError: ReportWriteError | undefined;
-  try {
-    paths = await writeReports(report, report.runDir);
-  } catch (err) {
-    if (!(err instanceof ReportWriteError)) throw err;
-    writeError = err;
-    paths = err.written;
-  }
-  out.write(`\n${renderSummary(report, { color: Boolean(out.isTTY), reportPaths: [...paths] })}`);
-  if (writeError) fail(writeError);
+  // A ReportWriteError (a full disk) is thrown after the summary, which names what was written.
+  await reporters.runEnd(report, report.runDir);
+  const failed = reporters.error();
+  if (failed) fail(failed);
   process.exitCode = report.exitCode;
 }
 
@@ -249,6 +246,11 @@ program
     '--operator <name>',
     'who runs it, for the report (default: $CHAOS_HARNESS_OPERATOR, else the OS user)',
   )
+  .option(
+    '--reporter <name|path>',
+    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
+    reporterRef,
+  )
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
 
@@ -279,6 +281,11 @@ program
   .option(
     '--operator <name>',
     'who runs it, for the reports (default: $CHAOS_HARNESS_OPERATOR, else the OS user)',
+  )
+  .option(
+    '--reporter <name|path>',
+    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
+    reporterRef,
   )
   .option('--verbose', 'show stack traces of harness errors')
   .action(suite);

@@ -29,6 +29,8 @@ export interface RunScenarioOptions {
   /** Overrides the scenario's repeat (when it uses faults + repeat). */
   repeat?: number | undefined;
   progress?: ProgressSink | undefined;
+  /** Called once the run has an id and a directory, before anything of it starts (onRunStart). */
+  onStart?: ((start: RunStart) => void) | undefined;
   /** Aborted on Ctrl-C / SIGTERM: the run stops, tears down and reports ERROR. */
   signal?: AbortSignal | undefined;
   /** Marks every process of the run (default: generated; env CHAOS_HARNESS_RUN_ID). Tests use it. */
@@ -41,12 +43,19 @@ export interface RunScenarioOptions {
   kinds?: Partial<Kinds> | undefined;
 }
 
+export interface RunStart {
+  runId: string;
+  runDir: string;
+  provider: ProviderName;
+}
+
 /** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
 export function runScenario(opts: RunScenarioOptions): Promise<RunReport> {
   const runId = opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID ?? newRunId();
   const runDir = opts.outDir
     ? resolve(opts.outDir)
     : defaultRunDir(opts.runsDir ?? 'runs', opts.scenario.name, runId);
+  opts.onStart?.({ runId, runDir, provider: opts.provider ?? opts.scenario.spec.provider ?? 'local' });
   return runLifecycle(
     {
       scenario: opts.scenario,

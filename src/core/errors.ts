@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'DISK_FULL'
   | 'IO_ERROR'
   | 'PROXY_API_ERROR'
+  | 'REPORTER_FAILED'
   | 'INTERNAL';
 
 export class HarnessError extends Error {
@@ -93,6 +94,20 @@ export class ReportWriteError extends HarnessError {
     this.name = 'ReportWriteError';
     this.written = written;
     this.failed = failed;
+  }
+}
+
+/** Hooks of reporters that threw or did not settle: names each reporter, hook and what it said. */
+export class ReporterError extends HarnessError {
+  readonly failures: readonly { reporter: string; hook: string; message: string }[];
+  constructor(failures: readonly { reporter: string; hook: string; message: string }[], cause?: unknown) {
+    super(
+      'REPORTER_FAILED',
+      `${failures.length === 1 ? 'a reporter' : `${failures.length} reporter hooks`} failed: ${failures.map((f) => `${f.reporter} ${f.hook}: ${f.message}`).join('; ')}`,
+      { cause },
+    );
+    this.name = 'ReporterError';
+    this.failures = failures;
   }
 }
 

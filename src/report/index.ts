@@ -1,18 +1,14 @@
-// Report writers by name: adding a format is one file and one line here.
+// Reporters and report writers by name: adding a format is one file and one line in each map.
 
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { errorMessage, ReportWriteError } from '../core/errors.js';
 import type { RunReport } from '../core/report-model.js';
+import { renderSuiteJunitOf, renderSummaryJson, renderSummaryMarkdown } from '../suite/summary.js';
+import { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
+import { fileReporter, type ReportWriter } from './file-reporter.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-
-export interface ReportWriter {
-  /** File name inside the run directory. */
-  file: string;
-  render(report: RunReport): string;
-}
+import type { Reporter } from './reporter.js';
+import { writeFiles } from './write-files.js';
 
 export const builtinReportWriters = {
   json: { file: 'report.json', render: renderJson },
@@ -22,39 +18,42 @@ export const builtinReportWriters = {
 
 export type BuiltinReportWriterName = keyof typeof builtinReportWriters;
 
+/** What a built-in reporter may need from the invocation that makes it. */
+export type ReporterOptions = ConsoleReporterOptions;
+
+/** Each call makes a fresh reporter (the file reporters keep nothing, the console its progress). */
+export const builtinReporters = {
+  console: (o: ReporterOptions) => consoleReporter(o),
+  json: () => fileReporter(builtinReportWriters.json, { file: 'summary.json', render: renderSummaryJson }),
+  markdown: () =>
+    fileReporter(builtinReportWriters.markdown, { file: 'summary.md', render: renderSummaryMarkdown }),
+  junit: () =>
+    fileReporter(builtinReportWriters.junit, {
+      file: 'junit.xml',
+      render: (_s, _d, reports) => renderSuiteJunitOf(reports),
+    }),
+  // html: the next format (issue 13 item 3) goes here, one line like the ones above.
+} satisfies Record<string, (o: ReporterOptions) => Reporter>;
+
+export type BuiltinReporterName = keyof typeof builtinReporters;
+
+export const BUILTIN_REPORTER_NAMES = Object.keys(builtinReporters) as BuiltinReporterName[];
+
+/** Without --reporter: the console, and report.json, report.md and junit.xml in the run directory. */
+export const DEFAULT_REPORTERS: readonly BuiltinReporterName[] = ['console', 'json', 'markdown', 'junit'];
+
 /**
- * Writes every format into `dir` (created if needed) and returns the paths, in map order. A file that
- * cannot be written (a full disk) is removed rather than left truncated, the others are still
- * written, smallest first so that as many as the space allows get through, and then a
- * ReportWriteError names every path that failed and every one written.
+ * Writes every format into `dir` (created if needed) and returns the paths, in map order, with
+ * writeFiles' rules (rendered first; smallest first; a ReportWriteError names what failed).
  */
 export async function writeReports(
   report: RunReport,
   dir: string,
   writers: Record<string, ReportWriter> = builtinReportWriters,
 ): Promise<string[]> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new ReportWriteError([], [{ path: dir, message: errorMessage(err) }], err);
-  }
   // Render everything first: a formatter bug must not leave half the files behind.
-  const files = Object.values(writers).map((w) => ({ path: join(dir, w.file), text: w.render(report) }));
-  const failed: { path: string; message: string }[] = [];
-  let cause: unknown;
-  for (const f of [...files].sort((a, b) => a.text.length - b.text.length)) {
-    try {
-      await writeFile(f.path, f.text, 'utf8');
-    } catch (err) {
-      cause ??= err;
-      failed.push({ path: f.path, message: errorMessage(err) });
-      await rm(f.path, { force: true }).catch(() => undefined);
-    }
-  }
-  const failedPaths = new Set(failed.map((f) => f.path));
-  const written = files.map((f) => f.path).filter((p) => !failedPaths.has(p));
-  if (failed.length > 0) throw new ReportWriteError(written, failed, cause);
-  return written;
+  const files = Object.values(writers).map((w) => ({ file: w.file, text: w.render(report) }));
+  return writeFiles(dir, files);
 }
 
 export {
@@ -63,7 +62,18 @@ export {
   type ProgressStatus,
   renderSummary,
 } from './console.js';
+export { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
+export { fileReporter, type ReportWriter, type SuiteWriter } from './file-reporter.js';
 export { formatDuration } from './format.js';
 export { renderJson } from './json.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown } from './markdown.js';
+export type {
+  FileReporter,
+  Reporter,
+  ReporterHook,
+  ReportFile,
+  RunStartContext,
+  SuiteStartContext,
+} from './reporter.js';
+export { type NamedReporter, type ReporterFailure, ReporterSet } from './reporter-set.js';

@@ -1,5 +1,5 @@
 // A suite: the selected scenarios one after another, each with its own run directory and full
-// reports, then summary.json, summary.md and one junit.xml for all of them. One run at a time:
+// reports, then (by default) summary.json, summary.md and one junit.xml for all of them. One run at a time:
 // scenarios measure timing, and two at once on the same machine would disturb each other.
 
 import { writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import type { RunReport } from '../core/report-model.js';
 import type { ProgressSink } from '../core/run/progress.js';
 import type { ProviderName } from '../core/types.js';
-import { writeReports } from '../report/index.js';
+import { builtinReporters, DEFAULT_REPORTERS, ReporterSet } from '../report/index.js';
+import type { RunStart } from '../run-scenario.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import {
   entryOf,
@@ -36,13 +37,19 @@ export interface SuiteOptions {
     repeat?: number | undefined;
     signal?: AbortSignal | undefined;
     progress?: ProgressSink | undefined;
+    onStart?: ((start: RunStart) => void) | undefined;
   }): Promise<RunReport>;
-  /** Per run: progress output, and a line when it ends. */
-  progressFor?: (scenario: LoadedScenario, index: number, of: number) => ProgressSink | undefined;
-  onRunEnd?: (report: RunReport, index: number, of: number) => void;
+  /**
+   * Told about the suite and each run; writes their files (default: the built-in file reporters,
+   * no console). A ReportWriteError stops the suite; other reporter failures are the caller's to
+   * read (reporters.error()).
+   */
+  reporters?: ReporterSet | undefined;
+  /** "i/n" when sharded, for the reporters. */
+  shard?: string | undefined;
 }
 
-/** Writes summary.json, summary.md and junit.xml into `dir`; returns their paths. */
+/** `merge`: writes summary.json, summary.md and junit.xml into `dir`; returns their paths. */
 export function writeSuiteOutputs(summary: SuiteSummary, dir: string): string[] {
   const files = {
     'summary.json': renderSummaryJson(summary),
@@ -56,11 +63,24 @@ export function writeSuiteOutputs(summary: SuiteSummary, dir: string): string[] 
   });
 }
 
+function fileReporters(): ReporterSet {
+  const names = DEFAULT_REPORTERS.filter((n) => n !== 'console') as ('json' | 'markdown' | 'junit')[];
+  return new ReporterSet(names.map((name) => ({ name, reporter: builtinReporters[name]() })));
+}
+
+/** Runs the scenarios and has the reporters write each run's files and then the suite's. */
 export async function runSuite(opts: SuiteOptions): Promise<SuiteSummary> {
+  const reporters = opts.reporters ?? fileReporters();
   const t0 = performance.now();
   const summary = newSummary(opts.selection, new Date().toISOString());
   const used = new Set<string>();
   const total = opts.scenarios.length;
+  await reporters.suiteStart({
+    scenarios: opts.scenarios,
+    selected: opts.selection.selected,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    outDir: opts.outDir,
+  });
   for (const [i, scenario] of opts.scenarios.entries()) {
     const file = relative(process.cwd(), scenario.file).startsWith('..')
       ? scenario.file
@@ -83,14 +103,15 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteSummary> {
       provider: opts.provider,
       repeat: opts.repeat,
       signal: opts.signal,
-      progress: opts.progressFor?.(scenario, i, total),
+      progress: reporters.sink,
+      onStart: (start) => reporters.runStart(scenario, { ...start, suite: { index: i, of: total } }),
     });
-    await writeReports(report, report.runDir);
     summary.scenarios.push(entryOf(report, file, scenario.spec.tags, opts.outDir));
-    opts.onRunEnd?.(report, i, total);
+    await reporters.runEnd(report, report.runDir);
   }
   summary.finishedAt = new Date().toISOString();
   summary.wallMs = Math.round(performance.now() - t0);
   summary.exitCode = worstExitCode(summary.scenarios, summary.notRun);
+  await reporters.suiteEnd(summary, opts.outDir);
   return summary;
 }

@@ -213,5 +213,10 @@ export function renderSuiteJunit(s: SuiteSummary, summaryDir: string): string {
       );
     }
   });
+  return renderSuiteJunitOf(reports);
+}
+
+/** One junit.xml with every run of a suite, from the runs as their report.json files have them. */
+export function renderSuiteJunitOf(reports: readonly RunReport[]): string {
   return renderJunitSuites(`${TOOL.name} suite`, reports);
 }
