@@ -15,10 +15,9 @@ import { LABELS } from '../../src/providers/containers/engine.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { EnvironmentStartContext } from '../../src/providers/provider.js';
 import { SupervisedService } from '../../src/providers/supervised-service.js';
-import { DEPLOY } from '../../src/stacks/deploy.js';
 import { ContainerSlotService } from './container-slot-service.js';
 import { ContainerStates } from './container-states.js';
-import { deployExtension } from './deploy-extension.js';
+import { publishBlueGreen } from './deploy-extension.js';
 import type { AppBlueGreenOptions } from './environment.js';
 import type { RuntimeApi } from './haproxy-runtime.mjs';
 import { appArgs, BACKEND, renderConfig, waitForSocket } from './stack.js';
@@ -139,28 +138,24 @@ export async function startInContainers(
     proxyUp = true;
     const info = await waitForSocket(api, ctx.signal, o.readyTimeoutMs);
 
-    env.extensions.set(
-      DEPLOY,
-      deployExtension({
-        envDir: ctx.dir,
-        statePath,
-        runId: ctx.runId,
-        logDir: ctx.runDir,
-        slots,
-      }),
-    );
-    Object.assign(env.info, {
-      bringUpMs: Math.round(ctx.clock.now() - t0),
-      haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
-      // The slots' node is the node image's (its id is under images).
+    publishBlueGreen(env, {
+      envDir: ctx.dir,
+      statePath,
+      runId: ctx.runId,
+      logDir: ctx.runDir,
+      slots,
+      bringUpMs: ctx.clock.now() - t0,
+      haproxyInfo: info,
       versions: await binaryVersions(inContainer(runner), { haproxy: ['haproxy', '-v'] }),
-      proxyPort,
-      runtimeApi: `127.0.0.1:${apiPort}`,
-      slotPorts: { blue: bluePort, green: greenPort },
-      initialVersion: o.initialVersion,
-      provider: 'containers',
-      network: rt.network,
-      images: { [HAPROXY_IMAGE]: rt.images[HAPROXY_IMAGE], [NODE_IMAGE]: rt.images[NODE_IMAGE] },
+      info: {
+        proxyPort,
+        runtimeApi: `127.0.0.1:${apiPort}`,
+        slotPorts: { blue: bluePort, green: greenPort },
+        initialVersion: o.initialVersion,
+        provider: 'containers',
+        network: rt.network,
+        images: { [HAPROXY_IMAGE]: rt.images[HAPROXY_IMAGE], [NODE_IMAGE]: rt.images[NODE_IMAGE] },
+      },
     });
     return env;
   } catch (err) {

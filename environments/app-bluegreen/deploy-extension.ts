@@ -3,9 +3,10 @@
 // would run it, whatever runs the slots.
 import { join } from 'node:path';
 import { HarnessError } from '../../src/core/errors.js';
+import type { Extensions } from '../../src/core/extensions.js';
 import type { StartedService } from '../../src/core/types.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
-import type { DeployPipeline } from '../../src/stacks/deploy.js';
+import { DEPLOY, type DeployPipeline } from '../../src/stacks/deploy.js';
 import { liveSlot, setTraffic } from './haproxy-runtime.mjs';
 import { readState, type SlotName, writeState } from './state.js';
 
@@ -57,4 +58,26 @@ export function deployExtension(opts: {
       writeState(statePath, after);
     },
   };
+}
+
+/**
+ * The last step of either provider's bring-up: the deploy pipeline as the DEPLOY extension, and the
+ * facts every variant reports (bring-up time, HAProxy's version as it answered, what each binary says).
+ */
+export function publishBlueGreen(
+  env: { extensions: Extensions; info: Record<string, unknown> },
+  opts: Parameters<typeof deployExtension>[0] & {
+    bringUpMs: number;
+    haproxyInfo: string;
+    versions: Record<string, string>;
+    info: Record<string, unknown>;
+  },
+): void {
+  env.extensions.set(DEPLOY, deployExtension(opts));
+  Object.assign(env.info, {
+    bringUpMs: Math.round(opts.bringUpMs),
+    haproxyVersion: /^Version: (.*)$/m.exec(opts.haproxyInfo)?.[1],
+    versions: opts.versions,
+    ...opts.info,
+  });
 }

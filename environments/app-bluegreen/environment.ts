@@ -14,9 +14,8 @@ import { recordDir } from '../../src/providers/local/run-registry.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import { SupervisedService } from '../../src/providers/supervised-service.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
-import { DEPLOY } from '../../src/stacks/deploy.js';
 import { startInContainers } from './containers.js';
-import { deployExtension } from './deploy-extension.js';
+import { publishBlueGreen } from './deploy-extension.js';
 import { SlotService } from './slot-service.js';
 import { appArgs, BACKEND, renderConfig, waitForSocket } from './stack.js';
 import { type BlueGreenState, type SlotName, writeState } from './state.js';
@@ -124,26 +123,23 @@ async function start(
     await proxy.start(ctx.signal);
     const info = await waitForSocket(socket, ctx.signal, o.readyTimeoutMs);
 
-    env.extensions.set(
-      DEPLOY,
-      deployExtension({
-        envDir: ctx.dir,
-        statePath,
-        runId: ctx.runId,
-        logDir: ctx.runDir,
-        slots,
-      }),
-    );
-    Object.assign(env.info, {
-      bringUpMs: Math.round(ctx.clock.now() - t0),
-      haproxyVersion: /^Version: (.*)$/m.exec(info)?.[1],
+    publishBlueGreen(env, {
+      envDir: ctx.dir,
+      statePath,
+      runId: ctx.runId,
+      logDir: ctx.runDir,
+      slots,
+      bringUpMs: ctx.clock.now() - t0,
+      haproxyInfo: info,
       versions: await binaryVersions(onHost, {
         haproxy: [o.haproxy, '-v'],
         'node (app)': [process.execPath, '--version'],
       }),
-      proxyPort,
-      slotPorts: { blue: bluePort, green: greenPort },
-      initialVersion: o.initialVersion,
+      info: {
+        proxyPort,
+        slotPorts: { blue: bluePort, green: greenPort },
+        initialVersion: o.initialVersion,
+      },
     });
     return env;
   } catch (err) {
