@@ -44,7 +44,7 @@ describe('renderSummary', () => {
     });
     expect(text).toContain('#1  RTO 1.84 s, MTTD 1.52 s, lost writes 0');
     expect(text).toContain('#3  RTO 1.65 s');
-    expect(text).toContain('MTTR  mean 1.9 s, median 1.84 s, min 1.65 s, max 2.21 s (n=3)');
+    expect(text).toContain('MTTR  mean 1.90 s, median 1.84 s, min 1.65 s, max 2.21 s (n=3)');
     expect(text).toContain('Wall time  1 min 43 s');
     expect(text).toContain('  runs/x/report.json\n  runs/x/report.md\n');
   });

@@ -18,7 +18,7 @@ describe('formatDuration', () => {
     [3_600_000, '1 h'],
     [14_400_000, '4 h'],
     [3_900_000, '1 h 5 min'],
-    [-1500, '-1.5 s'],
+    [-1500, '-1.50 s'],
   ])('renders %s ms as "%s"', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });

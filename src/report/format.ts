@@ -3,13 +3,19 @@
 
 import type { MetricUnit, TargetResult, Verdict } from '../core/report-model.js';
 
-/** Up to three significant digits, without trailing zeros or exponent notation. */
+/**
+ * Three significant digits, so figures side by side read alike ("1.40 s" next to "1.59 s", not
+ * "1.4 s"); a value that rounds to a whole number is shown whole ("2 s", "250 ms"); no exponents.
+ */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (value === 0) return '0';
   // Past three digits, rounding to an integer is already enough precision and stays exact.
   if (Math.abs(value) >= 100) return String(Math.round(value));
-  return String(Number(value.toPrecision(3)));
+  const rounded = Number(value.toPrecision(3));
+  if (Number.isInteger(rounded)) return String(rounded);
+  // toPrecision keeps the trailing zeros; below 1e-6 it would switch to an exponent.
+  return Math.abs(value) < 1e-6 ? String(rounded) : value.toPrecision(3);
 }
 
 /**
@@ -23,7 +29,7 @@ export function formatDuration(ms: number): string {
   const small = Number(ms.toPrecision(3));
   if (small < 1000) return `${formatNumber(ms)} ms`;
   const seconds = Number((ms / 1000).toPrecision(3));
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return `${formatNumber(ms / 1000)} s`;
   const totalSeconds = Math.round(ms / 1000);
   const h = Math.floor(totalSeconds / 3600);
   const min = Math.floor((totalSeconds % 3600) / 60);

@@ -12,13 +12,11 @@ describe('renderMarkdown', () => {
 
   it('shows each target with its bound, measured value, verdict and source', () => {
     const md = renderMarkdown(passReport());
-    expect(md).toContain(
-      '| rto | writes | ≤ 5 min (5m) | 2.21 s | PASS | DISASTER_RECOVERY.md: RTO < 5 min |',
-    );
-    expect(md).toContain('| lost-writes | writes | ≤ 0 (0) | 0 | PASS | DISASTER_RECOVERY.md: RPO 0 |');
+    expect(md).toContain('| rto | writes | ≤ 5 min | 2.21 s | PASS | DISASTER_RECOVERY.md: RTO < 5 min |');
+    expect(md).toContain('| lost-writes | writes | ≤ 0 | 0 | PASS | DISASTER_RECOVERY.md: RPO 0 |');
     // A `|` inside a source must not split the cell.
     expect(md).toContain(
-      '| latency-p95 | recovered / writes | ≤ 250 ms (250ms) | 5.7 ms | PASS | HA_REPORT.md \\| API p95',
+      '| latency-p95 | recovered / writes | ≤ 250 ms | 5.70 ms | PASS | HA_REPORT.md \\| API p95',
     );
   });
 
@@ -39,7 +37,7 @@ describe('renderMarkdown', () => {
       );
       expect(md).toContain(`### Iteration ${it.index + 1}`);
     }
-    expect(md).toContain('| 3 | 1.9 s | 1.84 s | 1.65 s | 2.21 s |');
+    expect(md).toContain('| 3 | 1.90 s | 1.84 s | 1.65 s | 2.21 s |');
     expect(md).toContain('detect (1.52 s), promote node2 (323 ms)');
     expect(md).toContain('| 1.52 s |');
   });
@@ -53,7 +51,9 @@ describe('renderMarkdown', () => {
 
   it('shows per-phase latency per probe', () => {
     const md = renderMarkdown(passReport());
-    expect(md).toContain('| steady | 1000 | 1000 | 0 | 0 | 0% | 1.9 ms | 4.2 ms | 6.3 ms | 12.6 ms | 10 s |');
+    expect(md).toContain(
+      '| steady | 1000 | 1000 | 0 | 0 | 0% | 1.90 ms | 4.20 ms | 6.30 ms | 12.6 ms | 10 s |',
+    );
     expect(md).toContain('| replicationLagMs | steady | 10 | 3 ms | 12 ms | 20 ms |');
   });
 

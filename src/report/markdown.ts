@@ -102,7 +102,7 @@ function targets(r: RunReport): string[] {
   const rows = r.targets.map((t) => [
     t.metric,
     [t.phase, t.probe].filter(Boolean).join(' / ') || '—',
-    `${formatBound(t)} (${t.boundText})`,
+    formatBound(t),
     formatMeasured(t),
     verdictLabel(t.verdict) + (t.note ? ` — ${t.note}` : ''),
     t.source,

@@ -82,9 +82,14 @@ const STEPS: { readonly [P in IterationPhase]: PhaseStep<Iteration> } = {
       it.incident = incidentFrom(events.events, injectStartMs, faults[0]?.fault, it.index);
       const r = await recover(sc, kinds, it.ctx, it.probes, tInjectMs, it.incident);
       it.recovery = r;
-      it.ctx.emit('recovered', r.recoveredAtMs === null ? 'not recovered before the timeout' : 'recovered', {
-        rtoMs: r.recoveredAtMs === null ? null : Math.round(r.recoveredAtMs - tInjectMs),
-      });
+      const rtoMs = r.recoveredAtMs === null ? null : Math.round(r.recoveredAtMs - tInjectMs);
+      it.ctx.emit(
+        'recovered',
+        rtoMs === null
+          ? `${sc.primaryProbe}: not recovered before the timeout`
+          : `${sc.primaryProbe} healthy again ${rtoMs} ms after the fault`,
+        { rtoMs },
+      );
     },
   },
   observe: {
