@@ -5,50 +5,22 @@ import 'disposablestack/auto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { injectFaults } from '../core/run/inject.js';
-import type { RunContext, StartedEnvironment } from '../core/types.js';
-import { markedProcesses } from '../providers/local/run-registry.js';
-import { startEnvironment } from '../providers/start-environment.js';
-import { PROJECT_ROOT } from '../scenario/load.js';
-import { type TestContext, testContext } from '../testing/test-context.js';
+import { useKvFixture } from '../testing/kv-fixture.js';
 import { commandFault } from './command.js';
 import { builtinInjectors } from './index.js';
 
-const DIR = join(PROJECT_ROOT, 'test/fixtures/environments/kv');
-let ctx: TestContext;
-let env: StartedEnvironment;
-let run: RunContext;
-
-beforeAll(async () => {
-  ctx = testContext('kv', DIR);
-  env = await startEnvironment(ctx, { mode: 'durable' }, 'test');
-  run = ctx.runContext(env);
-});
-afterAll(async () => {
-  await env?.[Symbol.asyncDispose]();
-  ctx?.[Symbol.dispose]();
-});
+const fx = useKvFixture();
 
 const params = (p: Record<string, unknown>) => commandFault.params.parse(p);
 
 /** Processes of this run other than its service: what the commands left. */
-function commandsLeft(): string[] {
-  return markedProcesses(ctx.runId)
-    .map((m) => {
-      try {
-        return readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      } catch {
-        return '';
-      }
-    })
-    .filter((c) => c !== '' && !c.includes('server.mjs'));
-}
 
 async function noCommandLeft(): Promise<void> {
   const deadline = performance.now() + 2000;
-  while (commandsLeft().length > 0 && performance.now() < deadline) await sleep(20);
-  expect(commandsLeft()).toEqual([]);
+  while (fx.commandsLeft().length > 0 && performance.now() < deadline) await sleep(20);
+  expect(fx.commandsLeft()).toEqual([]);
 }
 
 const post = (path: string) =>
@@ -56,9 +28,9 @@ const post = (path: string) =>
 
 describe('command fault', () => {
   it('runs with the service’s port, captures its output in the run dir and shows the tail in the details', async () => {
-    const port = env.services.get('kv')?.endpoints.http?.port;
+    const port = fx.env.services.get('kv')?.endpoints.http?.port;
     await using fault = await commandFault.inject(
-      run,
+      fx.run,
       params({ run: ['node', '-e', post('/admin/fail-reads'), `\${services.kv.ports.http}`] }),
       {},
     );
@@ -66,7 +38,7 @@ describe('command fault', () => {
     expect(d.argv).toEqual(['node', '-e', post('/admin/fail-reads'), String(port)]);
     expect(d.exit).toBe('exit 0');
     expect(d.tail).toBe('200 reads fail from now on');
-    expect(d.output).toBe(join(ctx.runDir, 'fault-command-run-1.log'));
+    expect(d.output).toBe(join(fx.ctx.runDir, 'fault-command-run-1.log'));
     expect(readFileSync(d.output as string, 'utf8')).toContain('reads fail from now on');
     expect(fault.reversible).toBe(false);
     // The fault acted on the real service.
@@ -74,9 +46,9 @@ describe('command fault', () => {
   });
 
   it('runs undo when the fault is reverted, with its result in the details', async () => {
-    const marker = join(ctx.workDir, 'broken');
+    const marker = join(fx.ctx.workDir, 'broken');
     const fault = await commandFault.inject(
-      run,
+      fx.run,
       params({
         run: [`touch \${workDir}/broken`],
         undo: [`rm \${workDir}/broken && echo mended`],
@@ -104,7 +76,7 @@ describe('command fault', () => {
       ],
     };
     await expect(
-      injectFaults(plan, { injectors: builtinInjectors, probes: {}, actions: {} }, run, stack),
+      injectFaults(plan, { injectors: builtinInjectors, probes: {}, actions: {} }, fx.run, stack),
     ).rejects.toMatchObject({
       code: 'INJECTION_FAILED',
       message: expect.stringMatching(
@@ -116,7 +88,7 @@ describe('command fault', () => {
 
   it('stops a command at its timeout and leaves nothing running', async () => {
     await expect(
-      commandFault.inject(run, params({ run: ['sleep', '30'], timeout: 300 }), {}),
+      commandFault.inject(fx.run, params({ run: ['sleep', '30'], timeout: 300 }), {}),
     ).rejects.toThrow(/`sleep 30` timed out after 300 ms/);
     await noCommandLeft();
   });
@@ -124,12 +96,12 @@ describe('command fault', () => {
   it('kills the command’s process group when the run is interrupted', async () => {
     const ac = new AbortController();
     const injecting = commandFault.inject(
-      { ...run, signal: ac.signal },
+      { ...fx.run, signal: ac.signal },
       params({ run: ['sleep 30 & sleep 30'], shell: true }),
       {},
     );
     await sleep(300);
-    expect(commandsLeft().length).toBeGreaterThanOrEqual(2);
+    expect(fx.commandsLeft().length).toBeGreaterThanOrEqual(2);
     ac.abort(new Error('SIGTERM'));
     await expect(injecting).rejects.toThrow('SIGTERM');
     await noCommandLeft();

@@ -1,46 +1,13 @@
-// The command probe with real processes against a real service: exit 0 ok, non-zero a failure with
-// a short tail, a timeout unknown, a missing program a broken probe, and nothing left running.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunContext, StartedEnvironment } from '../core/types.js';
-import { markedProcesses } from '../providers/local/run-registry.js';
-import { startEnvironment } from '../providers/start-environment.js';
-import { PROJECT_ROOT } from '../scenario/load.js';
-import { type TestContext, testContext } from '../testing/test-context.js';
+import { describe, expect, it } from 'vitest';
+import { useKvFixture } from '../testing/kv-fixture.js';
 import { waitFor } from '../testing/wait.js';
 import { commandProbe } from './command.js';
 
-const DIR = join(PROJECT_ROOT, 'test/fixtures/environments/kv');
-let ctx: TestContext;
-let env: StartedEnvironment;
-let run: RunContext;
-
-beforeAll(async () => {
-  ctx = testContext('kv', DIR);
-  env = await startEnvironment(ctx, { mode: 'durable' }, 'test');
-  run = ctx.runContext(env);
-});
-afterAll(async () => {
-  await env?.[Symbol.asyncDispose]();
-  ctx?.[Symbol.dispose]();
-});
+const fx = useKvFixture();
 
 function start(params: Record<string, unknown>, timeoutMs = 2000) {
   const common = { name: 'check', intervalMs: 100, timeoutMs, target: {} };
-  return commandProbe.start(run, commandProbe.params.parse(params), common);
-}
-
-function commandsLeft(): string[] {
-  return markedProcesses(ctx.runId)
-    .map((m) => {
-      try {
-        return readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      } catch {
-        return '';
-      }
-    })
-    .filter((c) => c !== '' && !c.includes('server.mjs'));
+  return commandProbe.start(fx.run, commandProbe.params.parse(params), common);
 }
 
 // Exit 0 when the service answers its health check, 1 with what went wrong otherwise.
@@ -55,7 +22,7 @@ describe('command probe', () => {
   it('is ok while the command exits 0 and fails with a short tail when it does not', async () => {
     await using probe = await start({ command: HEALTH });
     await waitFor('three ok checks', () => probe.ops().filter((o) => o.outcome === 'ok').length >= 3, 10_000);
-    const kv = env.services.get('kv');
+    const kv = fx.env.services.get('kv');
     await kv?.stop(1000);
     await waitFor('a failed check', () => probe.ops().some((o) => o.outcome === 'fail'), 10_000);
     await probe.stop();
@@ -63,7 +30,7 @@ describe('command probe', () => {
     expect(failed?.error).toBe('exit 1: down: ECONNREFUSED');
     expect(probe.failure?.()).toBeUndefined();
     await kv?.start();
-    expect(commandsLeft()).toEqual([]);
+    expect(fx.commandsLeft()).toEqual([]);
   });
 
   it('records a check that does not end within the timeout as unknown, and kills it', async () => {
@@ -71,7 +38,7 @@ describe('command probe', () => {
     await waitFor('an unknown check', () => probe.ops().some((o) => o.outcome === 'unknown'), 5000);
     await probe.stop();
     expect(probe.ops().every((o) => o.outcome === 'unknown')).toBe(true);
-    await waitFor('no check left running', () => commandsLeft().length === 0, 3000);
+    await waitFor('no check left running', () => fx.commandsLeft().length === 0, 3000);
   });
 
   it('keeps only the end of a long failure output', async () => {
