@@ -3,7 +3,7 @@
 // the run ends, is interrupted (SIGINT, SIGTERM) or is SIGKILLed (then the next run removes it,
 // also the containers a deploy pipeline started behind the harness's back).
 // Skipped, with the reason printed, only where no engine answers.
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { cleanupStaleRuns } from '../src/providers/local/run-registry.js';
 import { requireProvider } from '../src/providers/start-environment.js';
 import { runScenario } from '../src/run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from '../src/scenario/load.js';
+import { type RunningCli, startCli } from '../src/testing/cli.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../src/testing/containers.js';
 import { waitFor } from '../src/testing/wait.js';
 
@@ -35,24 +36,10 @@ function cli(
   runId: string,
   out: string,
   scenario = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml'),
-): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['bin/chaos-harness.js', 'run', scenario, '--provider', 'containers', '--out', out],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += d;
+): RunningCli {
+  return startCli(['run', scenario, '--provider', 'containers', '--out', out], {
+    CHAOS_HARNESS_RUN_ID: runId,
   });
-  child.stderr?.on('data', (d) => {
-    text += d;
-  });
-  return { child, output: () => text, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
 }
 
 describe.skipIf(docker === undefined)('the containers provider', () => {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
 } from '../src/providers/local/process-tree.js';
 import { cleanupStaleRuns, markedProcesses } from '../src/providers/local/run-registry.js';
 import { PROJECT_ROOT } from '../src/scenario/load.js';
+import { type RunningCli, startCli } from '../src/testing/cli.js';
 import { waitFor } from '../src/testing/wait.js';
 
 const SCENARIO = join(PROJECT_ROOT, 'test/fixtures/scenarios/long-pause.yaml');
@@ -31,34 +31,17 @@ afterEach(async () => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
-function startCli(
-  runId: string,
-  scenario = SCENARIO,
-): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', scenario, '--out', outDir], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId, CHAOS_HARNESS_STATE_DIR: stateDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startRun(runId: string, scenario = SCENARIO): RunningCli {
+  return startCli(['run', scenario, '--out', outDir], {
+    CHAOS_HARNESS_RUN_ID: runId,
+    CHAOS_HARNESS_STATE_DIR: stateDir,
   });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
 }
 
 describe('a run interrupted in the middle of a fault', () => {
   it('tears everything down on SIGINT, writes an ERROR report and exits 2', async () => {
     const runId = 'lifecycle-sigint';
-    const cli = startCli(runId);
+    const cli = startRun(runId);
     await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     // The service is frozen (SIGSTOP) right now: teardown must still get rid of it.
     expect(markedProcesses(runId).length).toBeGreaterThan(0);
@@ -74,7 +57,7 @@ describe('a run interrupted in the middle of a fault', () => {
 
   it('tears everything down on SIGTERM too', async () => {
     const runId = 'lifecycle-sigterm';
-    const cli = startCli(runId);
+    const cli = startRun(runId);
     await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(2);
@@ -83,7 +66,7 @@ describe('a run interrupted in the middle of a fault', () => {
 
   it('leaves a record after SIGKILL that the next run uses to kill what was left and remove its dirs', async () => {
     const runId = 'lifecycle-sigkill';
-    const cli = startCli(runId);
+    const cli = startRun(runId);
     await waitFor('the fault to be injected', () => /inject: paused api/.test(cli.output()), 30_000);
     cli.child.kill('SIGKILL');
     await cli.exited;
@@ -200,7 +183,7 @@ async function killDuringFaultThenSweep(
   runId: string,
   expectAtLeast: { processes: number; ports: number },
 ) {
-  const cli = startCli(runId, scenario);
+  const cli = startRun(runId, scenario);
   await waitFor(
     `${scenario}: the fault to be injected`,
     () => {

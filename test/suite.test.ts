@@ -1,7 +1,7 @@
 // `chaos-harness suite` and `merge` through the real CLI with real runs: one folder per scenario
 // plus summary.json, summary.md and a junit.xml xmllint accepts; the worst exit code; --bail; and
 // two shards merged giving the same summary as one run.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/scenario/load.js';
 import type { SuiteSummary } from '../src/suite/summary.js';
+import { startCli } from '../src/testing/cli.js';
 import { waitFor } from '../src/testing/wait.js';
 
 const exec = promisify(execFile);
@@ -106,19 +107,10 @@ describe('chaos-harness suite', () => {
 
   it('on SIGINT tears the current run down, writes the summary with the rest not run, and exits 2', async () => {
     const out = join(root, 'interrupted');
-    const child = spawn(
-      process.execPath,
-      ['bin/chaos-harness.js', 'suite', PASSING, AFTER_FAILING, '--out', out],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let text = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await waitFor('the first fault', () => (/inject: /.test(text) ? true : undefined), 30_000);
-    child.kill('SIGINT');
-    expect(await exited).toBe(2);
+    const run = startCli(['suite', PASSING, AFTER_FAILING, '--out', out]);
+    await waitFor('the first fault', () => (/inject: /.test(run.output()) ? true : undefined), 30_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(2);
     const s = summaryOf(out);
     expect(s.exitCode).toBe(2);
     expect(s.scenarios.map((e) => [e.name, e.verdict, e.error?.code])).toEqual([

@@ -3,7 +3,7 @@
 // project (container, network, volume) outlives the run, also after a SIGKILL (the sweep's job).
 // The compose file itself is left as it was. Skipped, with the reason printed, only without an
 // engine or Compose.
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from '../../scenario/load.js';
+import { type RunningCli, startCli } from '../../testing/cli.js';
 import { engineForTests, NOTHING_LEFT, runLeftovers } from '../../testing/containers.js';
 import { waitFor } from '../../testing/wait.js';
 import { sweepDeadContainerRuns } from '../containers/sweep.js';
@@ -58,27 +59,10 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function harness(
-  runId: string,
-  scenario: string,
-): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
-  const child = spawn(
-    process.execPath,
-    ['bin/chaos-harness.js', 'run', scenario, '--out', mkdtempSync(join(root, 'out-'))],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CHAOS_HARNESS_RUN_ID: runId },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += d;
+function harness(runId: string, scenario: string): RunningCli {
+  return startCli(['run', scenario, '--out', mkdtempSync(join(root, 'out-'))], {
+    CHAOS_HARNESS_RUN_ID: runId,
   });
-  child.stderr?.on('data', (d) => {
-    text += d;
-  });
-  return { child, output: () => text, exited: new Promise((r) => child.once('exit', r)) };
 }
 
 describe.skipIf(cli === undefined)('a compose environment', () => {
