@@ -20,7 +20,7 @@ import { ContainerStates } from './container-states.js';
 import { publishBlueGreen } from './deploy-extension.js';
 import type { AppBlueGreenOptions } from './environment.js';
 import type { RuntimeApi } from './haproxy-runtime.mjs';
-import { appArgs, BACKEND, renderConfig, waitForSocket } from './stack.js';
+import { initialState, renderConfig, waitForSocket } from './stack.js';
 import { type BlueGreenState, type SlotName, writeState } from './state.js';
 
 export const HAPROXY_IMAGE = 'chaos-harness/haproxy:latest';
@@ -66,18 +66,14 @@ export async function startInContainers(
     const statePath = join(ctx.workDir, 'bluegreen-state.json');
     const user = hostUser();
     const state: BlueGreenState = {
-      socket: api,
-      backend: BACKEND,
-      proxyPort,
-      // The app's folder is mounted at the same path: slots run this checkout's app.mjs.
-      appScript: join(ctx.dir, 'app.mjs'),
-      appArgs: appArgs(o),
-      logDir: ctx.runDir,
-      live: 'blue',
-      slots: {
-        blue: { port: bluePort, version: o.initialVersion, pid: null, startTicks: null, container: null },
-        green: { port: greenPort, version: null, pid: null, startTicks: null, container: null },
-      },
+      ...initialState({
+        socket: api,
+        proxyPort,
+        ports: { blue: bluePort, green: greenPort },
+        envDir: ctx.dir,
+        runDir: ctx.runDir,
+        app: o,
+      }),
       containers: {
         image: NODE_IMAGE,
         network: rt.network,

@@ -17,8 +17,8 @@ import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { startInContainers } from './containers.js';
 import { publishBlueGreen } from './deploy-extension.js';
 import { SlotService } from './slot-service.js';
-import { appArgs, BACKEND, renderConfig, waitForSocket } from './stack.js';
-import { type BlueGreenState, type SlotName, writeState } from './state.js';
+import { initialState, renderConfig, waitForSocket } from './stack.js';
+import { type SlotName, writeState } from './state.js';
 
 export const APP_VERSIONS = ['good', 'crash-on-boot', 'fails-health', 'errors-after-switch', 'slow'] as const;
 
@@ -75,19 +75,14 @@ async function start(
     const cfgPath = renderConfig(join(ctx.dir, 'haproxy.cfg.template'), values, ctx.workDir);
 
     const statePath = join(ctx.workDir, 'bluegreen-state.json');
-    const state: BlueGreenState = {
+    const state = initialState({
       socket,
-      backend: BACKEND,
       proxyPort,
-      appScript: join(ctx.dir, 'app.mjs'),
-      appArgs: appArgs(o),
-      logDir: ctx.runDir,
-      live: 'blue',
-      slots: {
-        blue: { port: bluePort, version: o.initialVersion, pid: null, startTicks: null },
-        green: { port: greenPort, version: null, pid: null, startTicks: null },
-      },
-    };
+      ports: { blue: bluePort, green: greenPort },
+      envDir: ctx.dir,
+      runDir: ctx.runDir,
+      app: o,
+    });
     writeState(statePath, state);
 
     const slots = {} as Record<SlotName, SlotService>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
 import { describeApi, haproxy, type RuntimeApi } from './haproxy-runtime.mjs';
+import type { BlueGreenState, SlotName } from './state.js';
 
 /** HAProxy's backend; its servers are named after the slots. */
 export const BACKEND = 'app';
@@ -19,6 +20,31 @@ export function appArgs(o: { slowMs: number; errorsAfter: number; errorEvery: nu
     '--error-every',
     String(o.errorEvery),
   ];
+}
+
+/** The state at bring-up, the same for both providers: the initial version in blue, green empty. */
+export function initialState(opts: {
+  socket: RuntimeApi;
+  proxyPort: number;
+  ports: Record<SlotName, number>;
+  envDir: string;
+  runDir: string;
+  app: { initialVersion: string; slowMs: number; errorsAfter: number; errorEvery: number };
+}): BlueGreenState {
+  return {
+    socket: opts.socket,
+    backend: BACKEND,
+    proxyPort: opts.proxyPort,
+    // In containers the app's folder is mounted at the same path: slots run this checkout's app.mjs.
+    appScript: join(opts.envDir, 'app.mjs'),
+    appArgs: appArgs(opts.app),
+    logDir: opts.runDir,
+    live: 'blue',
+    slots: {
+      blue: { port: opts.ports.blue, version: opts.app.initialVersion, pid: null, startTicks: null },
+      green: { port: opts.ports.green, version: null, pid: null, startTicks: null },
+    },
+  };
 }
 
 /** Writes `template` with `${name}` replaced to `<dir>/haproxy.cfg`; returns that path. */
