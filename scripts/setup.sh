@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the harness and its tests need on a Debian 12 machine: the real servers
 # the local provider runs (PostgreSQL 15 + pg_auto_failover, Redis + Sentinel, HAProxy, nginx for
-# the examples/ tutorial; the harness runs it itself, the system service is not needed),
+# the examples/ tutorial; the harness runs it itself, the system service is not needed;
+# Chromium, in which the HTML report test opens report.html: nothing downloads a browser),
 # the npm dependencies (better-sqlite3 compiles from source here, ~1 min), then what the
 # containers provider needs (scripts/setup-containers.sh: Docker engine, base and
 # environment images). Idempotent: a second run takes a few seconds.
@@ -23,7 +24,7 @@ for arg in "$@"; do
   esac
 done
 
-PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy nginx-light libxml2-utils)
+PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy nginx-light libxml2-utils chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
