@@ -127,6 +127,28 @@ services:
     );
   });
 
+  it('refuses an overlay environment that names a port the other service does not have behind the proxy', async () => {
+    const file = write({
+      'env/docker-compose.yml': `services:
+  api: { image: x, ports: ["8080"] }
+  db: { image: x, ports: ["5432"] }
+`,
+      'env/environment.yaml': `compose: { files: [docker-compose.yml] }
+services:
+  api: { environment: { DB: "\${services.db.proxied.5432}", CACHE: "\${services.db.ports.5432}" } }
+`,
+      'scenario.yaml': scenario(),
+    });
+    const issues = allIssues(await rejection(file));
+    expect(issues.map((i) => [i.file, i.path])).toEqual([
+      [join(dir, 'env/environment.yaml'), 'services.api.environment.DB'],
+      [join(dir, 'env/environment.yaml'), 'services.api.environment.CACHE'],
+    ]);
+    expect(issues[0]?.message).toMatch(
+      /unknown substitution \$\{services\.db\.proxied\.5432\}; expected .* naming a port listed in that service's "proxied:"/,
+    );
+  });
+
   it('refuses a port range and a second replica in the compose file, naming that file', async () => {
     const file = write({
       'env/docker-compose.yml': `services:

@@ -15,6 +15,7 @@ import type { ServiceDescription } from '../core/types.js';
 import { type ComposeModel, readComposeModel } from './compose-files.js';
 import { PROJECT_ROOT, parseWith, readYaml } from './load.js';
 import { duration, positiveDuration } from './schema.js';
+import { substitute } from './substitution.js';
 
 const containerPort = z.number().int().min(1).max(65535).describe('a container port the service publishes');
 
@@ -51,6 +52,12 @@ export const composeOverlay = z.strictObject({
     .array(containerPort)
     .default([])
     .describe('published ports the harness reaches through the fault proxy'),
+  environment: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name' }), z.string())
+    .default({})
+    .describe(
+      `the service's environment entries to set for the run (the compose file is not changed); $\{services.<svc>.proxied.<port>} is the host:port its containers reach that service's port at through the fault proxy`,
+    ),
   restart: z
     .strictObject({
       policy: z
@@ -131,9 +138,46 @@ export function loadComposeEnvironment(file: string): ComposeEnvironment {
     if (o.ready?.tcp) publishes(o.ready.tcp.port, `${at}.ready.tcp.port`);
     for (const [i, p] of o.proxied.entries()) publishes(p, `${at}.proxied[${i}]`);
     for (const [k, p] of Object.entries(o.endpoints)) publishes(p, `${at}.endpoints.${k}`);
+    for (const [k, v] of Object.entries(o.environment)) {
+      substitute(
+        v,
+        (ref) => {
+          if (ref.kind !== 'proxied') return undefined;
+          const proxied = spec.services[ref.service]?.proxied ?? [];
+          return proxied.includes(Number(ref.port)) ? '' : undefined;
+        },
+        (whole) =>
+          issues.push({
+            path: `${at}.environment.${k}`,
+            message: `unknown substitution ${whole}; expected \${services.<svc>.proxied.<port>} naming a port listed in that service's "proxied:" here`,
+          }),
+      );
+    }
   }
   if (issues.length) throw new ValidationError(file, issues);
   return { file, spec, model };
+}
+
+/** The proxied ports some service's `environment:` sends its containers through: service → ports. */
+export function proxiedForContainers(spec: ComposeEnvironmentSpec): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const o of Object.values(spec.services)) {
+    for (const v of Object.values(o.environment)) {
+      substitute(
+        v,
+        (ref) => {
+          if (ref.kind === 'proxied') {
+            const ports = out[ref.service] ?? [];
+            if (!ports.includes(Number(ref.port))) ports.push(Number(ref.port));
+            out[ref.service] = ports;
+          }
+          return '';
+        },
+        () => {},
+      );
+    }
+  }
+  return out;
 }
 
 /** The endpoint names a service has in a run: each published port's number, the overlay's names, `<n>_direct` when proxied. */

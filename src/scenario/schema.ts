@@ -327,6 +327,7 @@ export function declaredReference(
 ): boolean {
   if (ref.kind === 'dir') return true;
   if (ref.kind === 'option') return Object.hasOwn(env.options, ref.name);
+  if (ref.kind === 'proxied') return false;
   return (env.services[ref.service ?? svc]?.ports ?? []).includes(ref.port);
 }
 

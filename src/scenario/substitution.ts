@@ -5,7 +5,9 @@
 export type Reference =
   | { kind: 'dir'; name: 'workDir' | 'runDir' | 'envDir' }
   | { kind: 'port'; service: string | undefined; port: string }
-  | { kind: 'option'; name: string };
+  | { kind: 'option'; name: string }
+  /** Compose overlays only: the address a project's containers reach a proxied port at. */
+  | { kind: 'proxied'; service: string; port: string };
 
 export const SUBSTITUTION_FORMS = `\${ports.<name>}, \${services.<svc>.ports.<name>}, \${options.<name>}, \${workDir}, \${runDir} or \${envDir}`;
 
@@ -18,6 +20,8 @@ export function parseReference(expr: string): Reference | undefined {
     return { kind: 'port', service: undefined, port: parts[1] };
   if (parts.length === 4 && parts[0] === 'services' && parts[2] === 'ports' && parts[1] && parts[3])
     return { kind: 'port', service: parts[1], port: parts[3] };
+  if (parts.length === 4 && parts[0] === 'services' && parts[2] === 'proxied' && parts[1] && parts[3])
+    return { kind: 'proxied', service: parts[1], port: parts[3] };
   if (parts.length === 2 && parts[0] === 'options' && parts[1]) return { kind: 'option', name: parts[1] };
   return undefined;
 }

@@ -1,8 +1,9 @@
 // Compose environments against the real engine and Compose CLI: the example's compose file is
 // brought up as a project of the run's own, a fault acts on a compose service, and nothing of the
 // project (container, network, volume) outlives the run, also after a SIGKILL (the sweep's job).
-// The compose file itself is left as it was. Skipped, with the reason printed, only without an
-// engine or Compose.
+// The compose file itself is left as it was. Two runs of one scenario at once keep apart; a latency
+// fault reaches the app's own database connections when the overlay sends them through the proxy;
+// kept volumes stay. Skipped, with the reason printed, only without an engine or Compose.
 
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import type { RunReport } from '../../core/report-model.js';
 import { runScenario } from '../../run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from '../../scenario/load.js';
 import { type RunningCli, startCli } from '../../testing/cli.js';
@@ -59,11 +62,11 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function harness(runId: string, scenario: string): RunningCli {
-  return startCli(['run', scenario, '--out', mkdtempSync(join(root, 'out-'))], {
-    CHAOS_HARNESS_RUN_ID: runId,
-  });
+function harness(runId: string, scenario: string, outDir = mkdtempSync(join(root, 'out-'))): RunningCli {
+  return startCli(['run', scenario, '--out', outDir], { CHAOS_HARNESS_RUN_ID: runId });
 }
+
+const readReport = (dir: string): RunReport => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
 
 describe.skipIf(cli === undefined)('a compose environment', () => {
   it('brings the compose project up, kills its database, and leaves no container, network or volume', async () => {
@@ -123,5 +126,90 @@ describe.skipIf(cli === undefined)('a compose environment', () => {
       ),
     );
     expect(await leftovers(runId)).toEqual({ labelled: NOTHING_LEFT, project: 0 });
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s mid-fault brings the project down itself: exit 2, nothing of the run left, no sweep needed',
+    async (signal) => {
+      const runId = `compose-test-${signal.toLowerCase()}`;
+      const out = mkdtempSync(join(root, 'out-'));
+      const run = harness(runId, join(PROJECT_ROOT, 'test/fixtures/scenarios/compose-long-pause.yaml'), out);
+      await waitFor('the fault to be injected', () => /inject: paused/.test(run.output()), 120_000, 200);
+      expect((await leftovers(runId)).labelled.containers).toHaveLength(3);
+      run.child.kill(signal);
+      expect(await run.exited).toBe(2);
+      expect(readReport(out).error?.code).toBe('INTERRUPTED');
+      expect(await leftovers(runId)).toEqual({ labelled: NOTHING_LEFT, project: 0 });
+    },
+  );
+
+  it('keeps two runs of the same scenario at once apart: own projects, both verdicts right', async () => {
+    const scenario = join(EXAMPLE, 'scenarios/kill-database.yaml');
+    const outs = [mkdtempSync(join(root, 'out-')), mkdtempSync(join(root, 'out-'))];
+    const runs = ['compose-test-twin-a', 'compose-test-twin-b'].map((id, i) =>
+      harness(id, scenario, outs[i] as string),
+    );
+    expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0]);
+    const reports = outs.map(readReport);
+    expect(reports.map((r) => r.verdict)).toEqual(['pass', 'pass']);
+    expect(reports.map((r) => (r.environment.info.compose as { project: string }).project)).toEqual([
+      'chaos-compose-test-twin-a',
+      'chaos-compose-test-twin-b',
+    ]);
+    // Each killed its own database: the kill named a container of its own project.
+    const killed = reports.map((r) => String(r.iterations[0]?.faults[0]?.details.id));
+    expect(new Set(killed).size).toBe(2);
+    for (const id of ['compose-test-twin-a', 'compose-test-twin-b'])
+      expect(await leftovers(id)).toEqual({ labelled: NOTHING_LEFT, project: 0 });
+  });
+
+  it("slows the app's own database connections when the overlay sends them through the proxy", async () => {
+    const before = composeFileHash();
+    const runId = 'compose-test-latency';
+    const report = await runScenario({
+      scenario: loadScenario(join(EXAMPLE, 'scenarios/latency-to-database.yaml')),
+      provider: 'containers',
+      outDir: mkdtempSync(join(root, 'out-')),
+      runId,
+    });
+    expect(report.error).toBeUndefined();
+    // The app's DATABASE_ADDR became the bridge forwarder's address, in the run's file only.
+    const set = report.environment.info.composeEnvironment as Record<string, Record<string, string>>;
+    expect(set.app?.DATABASE_ADDR).toMatch(/^\d+\.\d+\.\d+\.\d+:\d+$/);
+    const runFile = parseYaml(
+      readFileSync(String((report.environment.info.compose as { runFile: string }).runFile), 'utf8'),
+    );
+    expect(runFile.services.app.environment.DATABASE_ADDR).toBe(set.app?.DATABASE_ADDR);
+    expect(composeFileHash()).toBe(before);
+    // 50 ms on each of Postgres's two answers to /db: the probe on the app saw them.
+    const phases = report.iterations[0]?.probes[0]?.phases;
+    expect(phases?.fault.p50Ms).toBeGreaterThan((phases?.recovered.p50Ms ?? 0) + 80);
+    expect(phases?.fault.failed).toBe(0);
+    expect(report.verdict).toBe('pass');
+    expect(await leftovers(runId)).toEqual({ labelled: NOTHING_LEFT, project: 0 });
+  });
+
+  it('keeps the named volume with keepVolumes: true, and no sweep removes it', async () => {
+    const runId = 'compose-test-keep';
+    const volume = `${projectName(runId)}_pgdata`;
+    try {
+      const report = await runScenario({
+        scenario: loadScenario(join(PROJECT_ROOT, 'test/fixtures/scenarios/compose-keep-volumes.yaml')),
+        provider: 'containers',
+        outDir: mkdtempSync(join(root, 'out-')),
+        runId,
+      });
+      expect(report.verdict).toBe('pass');
+      const left = await leftovers(runId);
+      expect(left.labelled).toEqual({ containers: [], networks: [], volumes: [volume] });
+      expect((await docker.getVolume(volume).inspect()).Labels?.['chaos-harness.keep']).toBe('1');
+      await sweepDeadContainerRuns();
+      expect((await leftovers(runId)).labelled.volumes).toEqual([volume]);
+    } finally {
+      await docker
+        .getVolume(volume)
+        .remove({ force: true })
+        .catch(() => {});
+    }
   });
 });

@@ -2,13 +2,14 @@
 // (`chaos-<run id>`) from the file run-compose-file.ts writes, each compose service then supervised
 // like any containers service (faults, restarts, readiness), and `down` at the end.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { HarnessError } from '../../core/errors.js';
 import type { Endpoint, StartedEnvironment } from '../../core/types.js';
 import { FAULT_PROXY } from '../../proxy/routing.js';
 import { type ComposeEnvironment, composeVariables } from '../../scenario/compose-environment.js';
+import { substitute } from '../../scenario/substitution.js';
 import { containerDataFiles } from '../containers/container-data-files.js';
 import { LABELS } from '../containers/engine.js';
 import { ManagedContainer } from '../containers/managed-container.js';
@@ -82,24 +83,8 @@ export async function startComposeEnvironment(
     hostPorts[s.name] = {};
     for (const p of s.published) (hostPorts[s.name] as Record<number, number>)[p] = await ctx.freePort();
   }
-  const runFile = join(ctx.workDir, 'compose', 'docker-compose.run.yml');
-  mkdirSync(join(ctx.workDir, 'compose'), { recursive: true });
-  writeFileSync(
-    runFile,
-    stringify(
-      runComposeFile(config, {
-        services,
-        labels: containers.labels,
-        hostPorts,
-        images,
-        keepVolumes: spec.compose.keepVolumes,
-        serviceLabel: LABELS.service,
-        keepLabel: LABELS.keepVolume,
-      }),
-      // Compose v1 reads YAML 1.1: "no", "on", "yes" must stay strings.
-      { version: '1.1' },
-    ),
-  );
+  // In the report's directory: what was brought up stays on file with the report.
+  const runFile = join(ctx.runDir, 'docker-compose.run.yml');
   const runArgs = ['-f', runFile, '-p', project, ...profiles];
   const envObj = new LocalEnvironment({ name: ctx.name, runDir: ctx.runDir, workDir: ctx.workDir });
   envObj.info.compose = {
@@ -111,6 +96,7 @@ export async function startComposeEnvironment(
   };
   // Deferred first, so it runs last: after every service is stopped (and its faults healed).
   envObj.defer(async () => {
+    if (!existsSync(runFile)) return;
     const down = [
       ...runArgs,
       'down',
@@ -124,12 +110,31 @@ export async function startComposeEnvironment(
     );
   });
   try {
-    const proxies = await startComposeProxies(env, hostPorts, ctx.freePort);
+    // Before the run file: an overlay's `environment:` may name the proxy's address for containers.
+    const proxies = await startComposeProxies(env, hostPorts, ctx.freePort, () => bridgeGateway(containers));
     if (proxies) {
-      envObj.defer(() => proxies.proxy.close());
+      envObj.defer(() => proxies.close());
       envObj.extensions.set(FAULT_PROXY, proxies.routing);
       envObj.info.faultProxy = { apiUrl: proxies.proxy.apiUrl, proxies: proxies.routes };
     }
+    const environment = overlayEnvironment(env, proxies?.forContainers ?? {});
+    writeFileSync(
+      runFile,
+      stringify(
+        runComposeFile(config, {
+          services,
+          labels: containers.labels,
+          hostPorts,
+          images,
+          keepVolumes: spec.compose.keepVolumes,
+          environment,
+          serviceLabel: LABELS.service,
+          keepLabel: LABELS.keepVolume,
+        }),
+        // Compose v1 reads YAML 1.1: "no", "on", "yes" must stay strings.
+        { version: '1.1' },
+      ),
+    );
     ctx.log(
       `compose up (${cli.argv.join(' ')} ${cli.version}): project ${project}, ${services.map((s) => s.name).join(', ')}`,
     );
@@ -140,12 +145,53 @@ export async function startComposeEnvironment(
       what,
     });
     writeFileSync(join(ctx.runDir, 'compose-up.log'), `${up.stdout}${up.stderr}`);
+    if (Object.keys(environment).length) envObj.info.composeEnvironment = environment;
     await superviseServices(ctx, env, services, hostPorts, proxies?.clientPorts ?? {}, project, envObj);
     return envObj;
   } catch (err) {
     await envObj[Symbol.asyncDispose]();
     throw err;
   }
+}
+
+/** Each overlay `environment:` with its proxy references resolved. */
+function overlayEnvironment(
+  env: ComposeEnvironment,
+  forContainers: Readonly<Record<string, Readonly<Record<number, string>>>>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [svc, o] of Object.entries(env.spec.services)) {
+    for (const [k, v] of Object.entries(o.environment)) {
+      const vars = out[svc] ?? {};
+      out[svc] = vars;
+      vars[k] = substitute(
+        v,
+        (ref) => (ref.kind === 'proxied' ? forContainers[ref.service]?.[Number(ref.port)] : undefined),
+        (whole) => {
+          throw new HarnessError(
+            'INVALID_INPUT',
+            `${env.file}: services.${svc}.environment.${k}: ${whole} has no address`,
+          );
+        },
+      );
+    }
+  }
+  return out;
+}
+
+/** The default bridge's gateway: the host address every container can reach. */
+async function bridgeGateway(
+  containers: NonNullable<EnvironmentStartContext['containers']>,
+): Promise<string> {
+  const info = await containers.docker.getNetwork('bridge').inspect();
+  const gw = (info.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+  if (!gw) {
+    throw new HarnessError(
+      'CONTAINERS_UNAVAILABLE',
+      "the Docker engine's default bridge network has no gateway address; a service's containers cannot reach the fault proxy",
+    );
+  }
+  return gw;
 }
 
 async function superviseServices(

@@ -1,6 +1,6 @@
 // The compose file a run brings up: what `compose config` made of the team's files (variables
 // resolved, paths absolute, every -f merged), changed only where a run must differ from theirs.
-// Written into the run's work directory; the team's files are never touched.
+// Written next to the run's report; the team's files are never touched.
 //  - every service, network and volume carries the run's labels (teardown and the sweep find them);
 //  - published ports get host ports of the run's own on 127.0.0.1 (two runs never collide, nothing
 //    listens beyond loopback, and a restarted container keeps its endpoint);
@@ -16,6 +16,14 @@ import type { RestartPolicy } from '../supervised-service.js';
 
 type Doc = Record<string, unknown>;
 const isRecord = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Compose's two spellings of labels, args and environment (`[K=v]` or `{K: v}`) as one map. */
+const keyValues = (v: unknown): Record<string, string> =>
+  Array.isArray(v)
+    ? Object.fromEntries(v.map((l) => String(l).split(/=(.*)/s).slice(0, 2) as [string, string]))
+    : isRecord(v)
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x ?? '')]))
+      : {};
 
 export interface ConfigService {
   name: string;
@@ -59,11 +67,7 @@ export function activeServices(config: Doc, profiles: readonly string[]): Config
     if (typeof raw.image === 'string') svc.image = raw.image;
     if (raw.build !== undefined) {
       const b = typeof raw.build === 'string' ? { context: raw.build } : isRecord(raw.build) ? raw.build : {};
-      const args = Array.isArray(b.args)
-        ? Object.fromEntries(b.args.map((a) => String(a).split(/=(.*)/s).slice(0, 2) as [string, string]))
-        : isRecord(b.args)
-          ? Object.fromEntries(Object.entries(b.args).map(([k, v]) => [k, String(v ?? '')]))
-          : {};
+      const args = keyValues(b.args);
       svc.build = {
         context: String(b.context ?? '.'),
         dockerfile: String(b.dockerfile ?? 'Dockerfile'),
@@ -76,12 +80,7 @@ export function activeServices(config: Doc, profiles: readonly string[]): Config
 
 const withLabels = (entry: unknown, labels: Readonly<Record<string, string>>): Doc => {
   const e = isRecord(entry) ? { ...entry } : {};
-  const own = Array.isArray(e.labels)
-    ? Object.fromEntries(e.labels.map((l) => String(l).split(/=(.*)/s).slice(0, 2) as [string, string]))
-    : isRecord(e.labels)
-      ? e.labels
-      : {};
-  e.labels = { ...own, ...labels };
+  e.labels = { ...keyValues(e.labels), ...labels };
   return e;
 };
 
@@ -95,6 +94,8 @@ export function runComposeFile(
     /** service → the image built for it. */
     images: Readonly<Record<string, string>>;
     keepVolumes: boolean;
+    /** service → environment entries set for the run (the overlay's `environment:`, resolved). */
+    environment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     serviceLabel: string;
     keepLabel: string;
   },
@@ -105,6 +106,11 @@ export function runComposeFile(
     const s = withLabels(raw, { ...opts.labels, [opts.serviceLabel]: name });
     delete s.container_name;
     s.restart = 'no';
+    const setEnv = opts.environment?.[name];
+    if (setEnv && Object.keys(setEnv).length) {
+      // A map keeps its null entries (passed through from the host's environment by Compose).
+      s.environment = { ...(isRecord(s.environment) ? s.environment : keyValues(s.environment)), ...setEnv };
+    }
     const built = opts.images[name];
     if (built) {
       delete s.build;

@@ -73,6 +73,7 @@ async function startServices(
         if (ref.kind === 'dir')
           return ref.name === 'workDir' ? ctx.workDir : ref.name === 'runDir' ? ctx.runDir : ctx.dir;
         if (ref.kind === 'option') return options[ref.name];
+        if (ref.kind === 'proxied') return undefined;
         // Another service reaches a proxied port through the proxy; a service binds its real port.
         if (ref.service !== undefined) {
           return proxies?.clientPorts[ref.service]?.[ref.port] ?? ports[ref.service]?.[ref.port];
