@@ -1,43 +1,31 @@
 // The per-iteration part of report.html: the faults, the recovery, and for each probe its charts,
 // its phases and the writes it lost.
 
-import {
-  type IterationResult,
-  PHASES,
-  type ProbeIterationResult,
-  type RpoResult,
-} from '../core/report-model.js';
-import {
-  formatDetail,
-  formatDuration,
-  formatMaybeDuration,
-  formatNumber,
-  formatOffset,
-  formatPercent,
-  formatRto,
-  iterationLabel,
-} from './format.js';
+import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { formatDetail, formatDuration, formatOffset, formatRto, iterationLabel } from './format.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { table } from './html-page.js';
 import { probeCharts } from './html-timeline.js';
-
-const offset = (ms: number | null | undefined): string =>
-  ms === null || ms === undefined ? '—' : formatOffset(ms);
+import {
+  LOST_KEY_COLUMNS,
+  lostKeyRows,
+  offsetOrDash,
+  PHASE_COLUMNS,
+  phaseRows,
+  SERIES_COLUMNS,
+  seriesRows,
+} from './probe-tables.js';
 
 function lostWritesHtml(rpo: RpoResult, tInjectMs: number): SafeHtml {
   const sample =
     rpo.lostSample.length === 0
       ? null
       : html`<p>Lost keys (oldest first${rpo.lost > rpo.lostSample.length ? `, ${rpo.lostSample.length} of ${rpo.lost}` : ''}):</p>${table(
-          ['Key', { label: 'Acknowledged at', num: true }, 'Relative to the fault'],
-          rpo.lostSample.map((k) => {
-            const delta = k.ackMs - tInjectMs;
-            return [
-              html`<code>${k.key}</code>`,
-              formatOffset(k.ackMs),
-              `${delta > 0 ? 'after' : 'before'} the fault by ${formatDuration(Math.abs(delta))}`,
-            ];
-          }),
+          LOST_KEY_COLUMNS,
+          lostKeyRows(rpo.lostSample, tInjectMs).map(([key, ...rest]) => [
+            html`<code>${key}</code>`,
+            ...rest,
+          ]),
         )}`;
   return html`<h4>Lost writes</h4><ul class="facts lost" data-lost="${rpo.lost}">
 <li>Lost (acknowledged, missing after recovery): <strong>${rpo.lost}</strong> of ${rpo.acknowledged} acknowledged</li>
@@ -46,69 +34,17 @@ function lostWritesHtml(rpo: RpoResult, tInjectMs: number): SafeHtml {
 <li>RPO window: ${formatDuration(rpo.rpoMs)}</li></ul>${sample}`;
 }
 
-/** Series carry no unit in the model; a name ending in "Ms" is the convention for durations. */
-const seriesValue = (name: string, v: number | null): string =>
-  v === null ? '—' : /ms$/i.test(name) ? formatDuration(v) : formatNumber(v);
-
 function probeHtml(it: IterationResult, p: ProbeIterationResult): SafeHtml {
-  const phases = table(
-    [
-      'Phase',
-      ...['Ops', 'OK', 'Failed', 'Unknown', 'Error rate', 'p50', 'p95', 'p99', 'max', 'Phase length'].map(
-        (label) => ({ label, num: true }),
-      ),
-    ],
-    PHASES.map((phase) => {
-      const l = p.phases[phase];
-      return [
-        phase,
-        l.count,
-        l.ok,
-        l.failed,
-        l.unknown,
-        formatPercent(l.errorRate),
-        formatMaybeDuration(l.p50Ms),
-        formatMaybeDuration(l.p95Ms),
-        formatMaybeDuration(l.p99Ms),
-        formatMaybeDuration(l.maxMs),
-        formatDuration(l.durationMs),
-      ];
-    }),
-  );
-  const series = Object.entries(p.series ?? {});
+  const series = seriesRows(p);
   const seriesTable =
-    series.length === 0
-      ? null
-      : html`<h4>Sampled series</h4>${table(
-          [
-            'Series',
-            'Phase',
-            { label: 'Samples', num: true },
-            { label: 'p50', num: true },
-            { label: 'p95', num: true },
-            { label: 'max', num: true },
-          ],
-          series.flatMap(([name, byPhase]) =>
-            PHASES.map((phase) => {
-              const s = byPhase[phase];
-              return [
-                name,
-                phase,
-                s.count,
-                seriesValue(name, s.p50),
-                seriesValue(name, s.p95),
-                seriesValue(name, s.max),
-              ];
-            }),
-          ),
-        )}`;
+    series.length === 0 ? null : html`<h4>Sampled series</h4>${table(SERIES_COLUMNS, series)}`;
   const summary = Object.entries(p.summary ?? {});
   const rec = p.rto.recoveredAtMs;
   return html`<section class="probe" data-probe="${p.probe}"><h3>Probe <code>${p.probe}</code> <span class="muted">(${p.kind}, every ${formatDuration(p.intervalMs)}, timeout ${formatDuration(p.timeoutMs)})</span></h3>
 <ul class="facts"><li>RTO: <strong>${formatRto(p.rto.rtoMs, p.rto.impact)}</strong>${rec === null ? '' : ` (recovered at ${formatOffset(rec)})`}</li>
 <li>Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}</li>
-<li>First failure: ${offset(p.rto.firstFailureMs)}; last failure: ${offset(p.rto.lastFailureMs)}</li></ul>
-${probeCharts(it, p)}${phases}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
+<li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li></ul>
+${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
   summary.length === 0
     ? null
     : html`<h4>Probe summary</h4><ul class="facts">${summary.map(([k, v]) => html`<li>${k}: ${formatDetail(v)}</li>`)}</ul>`
@@ -134,7 +70,7 @@ export function iterationHtml(it: IterationResult): SafeHtml {
             f.description,
             f.reversible ? 'yes' : 'no',
             formatOffset(f.injectedAtMs),
-            offset(f.endedAtMs),
+            offsetOrDash(f.endedAtMs),
             formatDetail(f.details),
           ]),
         );

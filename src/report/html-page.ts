@@ -4,6 +4,7 @@
 import type { Verdict } from '../core/report-model.js';
 import { verdictLabel } from './format.js';
 import { type HtmlValue, html, raw, type SafeHtml } from './html-escape.js';
+import type { Column } from './probe-tables.js';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5c6473;--line:#d9dde4;--bg:#fff;--soft:#f5f6f8;
@@ -62,12 +63,6 @@ export function verdictBadge(verdict: Verdict | string): SafeHtml {
 export function verdictText(verdict: Verdict | string): SafeHtml {
   const v = verdict as Verdict;
   return html`<span class="t-${v}">${verdictLabel(v)}</span>`;
-}
-
-export interface Column {
-  label: string;
-  /** Right-aligned, tabular figures. */
-  num?: boolean;
 }
 
 export function table(

@@ -50,10 +50,10 @@ describe('renderSummaryHtml', () => {
     expect(pass).toContain('<td class="num">1.84 s, 2.21 s, 1.65 s</td><td class="num">0 of 4440</td>');
     expect(pass).toContain('<a href="postgres-primary-down/report.html">report.html</a>');
     expect(fail).toContain('<span class="t-pass">yes (fail, as declared)</span>');
-    expect(fail).toContain('<td class="num">3 of 5000 (2 after the fault)</td>');
+    expect(fail).toContain('<td class="num">3 of 5000 (2 acknowledged after the fault)</td>');
     expect(fail).toContain('<a href="redis%20partition%20%232/report.html">');
     expect(error).toContain('<code>sqlite-&lt;b&gt;x&lt;/b&gt;</code>');
-    expect(error).toContain('<td class="num">—</td><td class="num">n/a</td>');
+    expect(error).toContain('<td class="num">—</td><td class="num">not verified</td>');
     expect(error).toContain('STEADY_STATE_NOT_REACHED: steady state not reached');
     expect(page).toContain(
       '<li><code>deploy-failure</code>: skipped after a run that did not behave as declared (--bail)</li>',

@@ -8,7 +8,7 @@ import { formatDuration, formatRto } from './format.js';
 import { lineChart } from './html-chart.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { page, table, verdictText } from './html-page.js';
-import { runLostWrites } from './iteration-facts.js';
+import { lostWritesText, runLostWrites } from './iteration-facts.js';
 
 /** One earlier (or this) run of a scenario, as the suite history records it. */
 export interface TrendPoint {
@@ -123,7 +123,7 @@ function row(e: SuiteEntry, report: RunReport | undefined): SafeHtml[] {
     verdictText(e.verdict),
     html`<span class="${e.exitCode === 0 ? 't-pass' : 't-fail'}">${asDeclared(e)}</span>`,
     html`${report && report.iterations.length > 0 ? report.iterations.map((it) => formatRto(it.rtoMs, it.impact)).join(', ') : '—'}`,
-    html`${lost === null ? 'n/a' : `${lost.lost} of ${lost.acknowledged}${lost.afterInject > 0 ? ` (${lost.afterInject} after the fault)` : ''}`}`,
+    html`${lostWritesText(lost)}`,
     html`${formatDuration(e.wallMs)}`,
     html`${e.error ? `${e.error.code}: ${e.error.message}` : e.failing.join('; ') || '—'}`,
     html`<a href="${reportLink(e)}">report.html</a>`,

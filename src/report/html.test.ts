@@ -88,7 +88,7 @@ describe('renderHtml', () => {
     );
     expect(page).toContain('<strong>3</strong> of 5000 acknowledged');
     expect(page).toContain(
-      '<td><code>k|2003</code></td><td class="num">+20.030s</td><td>after the fault by 30 ms</td>',
+      '<td><code>k|2003</code></td><td class="num">+20.030s</td><td>after fault by 30 ms</td>',
     );
     expect(page).toContain(
       '<tr><td class="num">1 iteration</td><td class="num">28.5 s</td><td class="num">28.5 s</td>',

@@ -48,7 +48,9 @@ export function runLostWrites(
 }
 
 /** "3 of 5000 (2 acknowledged after the fault)", or "not verified". */
-export function lostWritesText(lost: ReturnType<typeof lostWrites>): string {
+export function lostWritesText(
+  lost: { lost: number; acknowledged: number; afterInject: number } | null,
+): string {
   if (lost === null) return 'not verified';
   const split = lost.afterInject > 0 ? ` (${lost.afterInject} acknowledged after the fault)` : '';
   return `${lost.lost} of ${lost.acknowledged}${split}`;
