@@ -248,7 +248,7 @@ program
   )
   .option(
     '--reporter <name|path>',
-    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
+    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown, junit and html)`,
     reporterRef,
   )
   .option('--verbose', 'show stack traces of harness errors')
@@ -256,7 +256,9 @@ program
 
 program
   .command('suite')
-  .description('run several scenarios one after another and write summary.md, summary.json and one junit.xml')
+  .description(
+    'run several scenarios one after another and write summary.md, summary.json, summary.html and one junit.xml',
+  )
   .argument('[scenarios...]', 'names, files or globs (default: every scenario in scenarios/)')
   .option(
     '--tag <tag>',
@@ -284,7 +286,7 @@ program
   )
   .option(
     '--reporter <name|path>',
-    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
+    `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown, junit and html)`,
     reporterRef,
   )
   .option('--verbose', 'show stack traces of harness errors')
@@ -292,7 +294,7 @@ program
 
 program
   .command('merge')
-  .description('join the outputs of several suite shards into one summary and junit.xml')
+  .description('join the outputs of several suite shards into one summary (json, md, html) and junit.xml')
   .argument('<dirs...>', "the shards' --out directories")
   .requiredOption('--out <dir>', 'where the merged summary goes')
   .action(merge);

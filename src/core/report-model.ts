@@ -197,3 +197,51 @@ export interface RunReport {
   definitions: Record<string, string>;
   runDir: string;
 }
+
+// ---- Timelines for the charts of report.html (issue 14 item 1) ----------------------------------
+// Kept in this one block, merged into the interfaces above by declaration merging, so additions by
+// other work to those interfaces never touch the same lines. Every field is optional: reports
+// written before it (and read back by `merge`) have none.
+
+/**
+ * A probe's operations in fixed buckets over its iteration, as parallel arrays (one element per
+ * bucket) so report.json stays small. Bucket i covers [startMs + i * bucketMs, + bucketMs), the
+ * last one ending at endMs; an operation counts in the bucket it started in.
+ */
+export interface ProbeTimeline {
+  /** The iteration's start and end (monotonic ms): the first bucket starts at startMs. */
+  startMs: number;
+  endMs: number;
+  /** Width of a bucket (ms); at most 100. */
+  bucketMs: number;
+  started: number[];
+  ok: number[];
+  failed: number[];
+  /** Timed out: effect unknown. */
+  unknown: number[];
+  /** Nearest-rank p50 / p95 latency of the bucket's successful ops (ms, 3 significant digits); null when none. */
+  p50Ms: (number | null)[];
+  p95Ms: (number | null)[];
+}
+
+export interface ProbeIterationResult {
+  timeline?: ProbeTimeline;
+}
+
+export interface FaultRecord {
+  /** When a fault with its own duration (a pause, a timed latency toxic) ended during the iteration. */
+  endedAtMs?: number;
+}
+
+export interface IterationResult {
+  /** When the iteration's workload started and stopped (monotonic ms). */
+  startMs?: number;
+  endMs?: number;
+  /**
+   * End of the fault window that starts at tInjectMs: the end of the primary probe's fault phase
+   * (its recovery, or later when a timed fault lasted longer), endMs when it never recovered.
+   */
+  faultEndMs?: number;
+  /** When the stack reported detection (monotonic ms; mttdMs counts from tInjectMs), else null. */
+  detectedAtMs?: number | null;
+}

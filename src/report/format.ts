@@ -104,6 +104,14 @@ export function iterationLabel(index: number, name?: string): string {
   return name ? `${index + 1} (${name})` : String(index + 1);
 }
 
+/** What a verdict means, in the words every writer puts after it. */
+export const VERDICT_MEANING: Record<Verdict, string> = {
+  pass: 'every target passed',
+  fail: 'at least one target failed',
+  inconclusive: 'at least one target could not be decided (e.g. the fault had no observable effect)',
+  error: 'the harness could not run or measure; nothing here is evidence of recovery',
+};
+
 export function verdictLabel(verdict: Verdict): string {
   return verdict.toUpperCase();
 }

@@ -12,17 +12,20 @@ describe('writeReports', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates the directory and writes report.json, report.md and junit.xml', async () => {
+  it('creates the directory and writes report.json, report.md, junit.xml and report.html', async () => {
     dir = await mkdtemp(join(tmpdir(), 'report-writers-'));
     const target = join(dir, 'nested', 'run');
     const report = passReport();
     const paths = await writeReports(report, target);
-    expect(paths).toEqual(['report.json', 'report.md', 'junit.xml'].map((f) => join(target, f)));
+    expect(paths).toEqual(
+      ['report.json', 'report.md', 'junit.xml', 'report.html'].map((f) => join(target, f)),
+    );
     expect(await readFile(join(target, 'report.json'), 'utf8')).toBe(renderJson(report));
     expect(await readFile(join(target, 'report.md'), 'utf8')).toMatch(/^# PASS: postgres-primary-down/);
     expect(await readFile(join(target, 'junit.xml'), 'utf8')).toContain(
       '<testsuite name="postgres-primary-down"',
     );
+    expect(await readFile(join(target, 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('writes every file it can, leaves no partial file, and names the ones that failed', async () => {
@@ -37,9 +40,9 @@ describe('writeReports', () => {
     const e = err as ReportWriteError;
     expect(e.failed.map((f) => f.path)).toEqual([join(dir, 'report.json')]);
     expect(e.failed[0]?.message).toMatch(/EISDIR/);
-    expect(e.written).toEqual([join(dir, 'report.md'), join(dir, 'junit.xml')]);
+    expect(e.written).toEqual([join(dir, 'report.md'), join(dir, 'junit.xml'), join(dir, 'report.html')]);
     expect(e.message).toContain(join(dir, 'report.json'));
-    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.json', 'report.md']);
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.md']);
   });
 
   it('names each built-in format by the file it writes', () => {
@@ -47,6 +50,7 @@ describe('writeReports', () => {
       json: 'report.json',
       markdown: 'report.md',
       junit: 'junit.xml',
+      html: 'report.html',
     });
   });
 });

@@ -4,6 +4,8 @@ import type { RunReport } from '../core/report-model.js';
 import { renderSuiteJunitOf, renderSummaryJson, renderSummaryMarkdown } from '../suite/summary.js';
 import { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
 import { fileReporter, type ReportWriter } from './file-reporter.js';
+import { renderHtml } from './html.js';
+import { htmlReporter } from './html-reporter.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -14,6 +16,7 @@ export const builtinReportWriters = {
   json: { file: 'report.json', render: renderJson },
   markdown: { file: 'report.md', render: renderMarkdown },
   junit: { file: 'junit.xml', render: renderJunit },
+  html: { file: 'report.html', render: renderHtml },
 } satisfies Record<string, ReportWriter>;
 
 export type BuiltinReportWriterName = keyof typeof builtinReportWriters;
@@ -32,15 +35,21 @@ export const builtinReporters = {
       file: 'junit.xml',
       render: (_s, _d, reports) => renderSuiteJunitOf(reports),
     }),
-  // html: the next format (issue 13 item 3) goes here, one line like the ones above.
+  html: () => htmlReporter(),
 } satisfies Record<string, (o: ReporterOptions) => Reporter>;
 
 export type BuiltinReporterName = keyof typeof builtinReporters;
 
 export const BUILTIN_REPORTER_NAMES = Object.keys(builtinReporters) as BuiltinReporterName[];
 
-/** Without --reporter: the console, and report.json, report.md and junit.xml in the run directory. */
-export const DEFAULT_REPORTERS: readonly BuiltinReporterName[] = ['console', 'json', 'markdown', 'junit'];
+/** Without --reporter: the console, and report.json, report.md, junit.xml and report.html in the run directory. */
+export const DEFAULT_REPORTERS: readonly BuiltinReporterName[] = [
+  'console',
+  'json',
+  'markdown',
+  'junit',
+  'html',
+];
 
 /**
  * Writes every format into `dir` (created if needed) and returns the paths, in map order, with
@@ -65,6 +74,14 @@ export {
 export { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
 export { fileReporter, type ReportWriter, type SuiteWriter } from './file-reporter.js';
 export { formatDuration } from './format.js';
+export { renderHtml } from './html.js';
+export {
+  type HtmlReporter,
+  type HtmlReporterOptions,
+  htmlReporter,
+  type TrendSource,
+} from './html-reporter.js';
+export { renderSummaryHtml, renderTrend, type TrendPoint } from './html-suite.js';
 export { renderJson } from './json.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown } from './markdown.js';

@@ -1,6 +1,7 @@
 // Reading the per-iteration numbers out of a report the same way in every writer.
 
 import type { IterationResult, ProbeIterationResult, RunReport } from '../core/report-model.js';
+import { formatDuration } from './format.js';
 
 /**
  * The probe an iteration's RTO came from. The model does not name it, so it is the probe whose
@@ -44,4 +45,19 @@ export function runLostWrites(
     acknowledged: per.reduce((n, l) => n + l.acknowledged, 0),
     afterInject: per.reduce((n, l) => n + l.afterInject, 0),
   };
+}
+
+/** "3 of 5000 (2 acknowledged after the fault)", or "not verified". */
+export function lostWritesText(
+  lost: { lost: number; acknowledged: number; afterInject: number } | null,
+): string {
+  if (lost === null) return 'not verified';
+  const split = lost.afterInject > 0 ? ` (${lost.afterInject} acknowledged after the fault)` : '';
+  return `${lost.lost} of ${lost.acknowledged}${split}`;
+}
+
+/** "detect (1.52 s), promote node2 (323 ms)", or "—". */
+export function recoveryStepsText(steps: IterationResult['recovery']['steps']): string {
+  if (steps.length === 0) return '—';
+  return steps.map((s) => `${s.name} (${formatDuration(s.endMs - s.startMs)})`).join(', ');
 }

@@ -39,6 +39,15 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
   });
 
+  it('writes an array of numbers on one line, and every other array one element a line', () => {
+    const report = passReport();
+    report.scenario.description = 'a string "[\n1,\n2\n]" that only looks like an array';
+    const text = renderJson(report);
+    expect(text).toContain('"loadAverageStart": [0.5,0.4,0.3],');
+    expect(text).toContain('"nodes": [\n        "node1",\n');
+    expect(JSON.parse(text).scenario.description).toBe(report.scenario.description);
+  });
+
   it('puts what ran and the verdict first', () => {
     const keys = Object.keys(JSON.parse(renderJson(errorReport())));
     expect(keys.slice(0, 7)).toEqual([

@@ -64,5 +64,16 @@ export function renderJson(report: RunReport): string {
   for (const key of Object.keys(source).sort()) {
     if (!(key in ordered) && source[key] !== undefined) ordered[key] = sortKeys(source[key]);
   }
-  return `${JSON.stringify(ordered, null, 2)}\n`;
+  return `${oneLineNumberArrays(JSON.stringify(ordered, null, 2))}\n`;
+}
+
+// A JSON string holds no raw newline, so a match spanning lines is always an array of the document.
+const NUMBER_ARRAY = /\[\n(?:\s*(?:-?\d[\d.eE+-]*|null),?\n)+\s*\]/g;
+
+/**
+ * Arrays of numbers (a timeline's buckets, load averages) on one line each: one line per element
+ * would make a few hundred buckets thousands of lines.
+ */
+function oneLineNumberArrays(text: string): string {
+  return text.replace(NUMBER_ARRAY, (block) => block.replace(/\s+/g, ''));
 }

@@ -29,10 +29,10 @@ describe('loadReporters', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('makes the default set when none is given: console, then the three file formats', async () => {
+  it('makes the default set when none is given: console, then the four file formats', async () => {
     const set = await loadReporters([], options);
-    expect(set.map((r) => r.name)).toEqual(['console', 'json', 'markdown', 'junit']);
-    expect(set.map((r) => isFileReporter(r.reporter))).toEqual([false, true, true, true]);
+    expect(set.map((r) => r.name)).toEqual(['console', 'json', 'markdown', 'junit', 'html']);
+    expect(set.map((r) => isFileReporter(r.reporter))).toEqual([false, true, true, true, true]);
   });
 
   it('loads a default export that is an object, a class or a function, once per path', async () => {
@@ -48,7 +48,7 @@ describe('loadReporters', () => {
 
   it('refuses a name that is not a reporter, naming every choice', () => {
     expect(() => checkReporterRef('xml')).toThrow(
-      '--reporter: no reporter named "xml"; expected one of console, json, markdown, junit, or the path of a module whose default export is a reporter (e.g. ./my-reporter.js)',
+      '--reporter: no reporter named "xml"; expected one of console, json, markdown, junit, html, or the path of a module whose default export is a reporter (e.g. ./my-reporter.js)',
     );
     expect(checkReporterRef('junit')).toBe('junit');
     expect(checkReporterRef('my-reporter.mjs')).toBe('my-reporter.mjs');

@@ -1,34 +1,19 @@
 // The per-iteration part of report.md: what was done, how the stack recovered, what each probe saw.
 
-import {
-  type IterationResult,
-  PHASES,
-  type ProbeIterationResult,
-  type RpoResult,
-} from '../core/report-model.js';
-import {
-  formatDetail,
-  formatDuration,
-  formatMaybeDuration,
-  formatNumber,
-  formatOffset,
-  formatPercent,
-  formatRto,
-  iterationLabel,
-} from './format.js';
+import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { formatDetail, formatDuration, formatOffset, formatRto, iterationLabel } from './format.js';
 import { code, inline, table } from './markdown-table.js';
+import {
+  LOST_KEY_COLUMNS,
+  lostKeyRows,
+  offsetOrDash,
+  PHASE_COLUMNS,
+  phaseRows,
+  SERIES_COLUMNS,
+  seriesRows,
+} from './probe-tables.js';
 
 const LOST_SAMPLE_SHOWN = 20;
-
-function offset(ms: number | null): string {
-  return ms === null ? '—' : formatOffset(ms);
-}
-
-/** Series carry no unit in the model; a name ending in "Ms" is the convention for durations. */
-function seriesValue(name: string, value: number | null): string {
-  if (value === null) return '—';
-  return /ms$/i.test(name) ? formatDuration(value) : formatNumber(value);
-}
 
 function rpoSection(rpo: RpoResult, tInjectMs: number): string[] {
   const out = [
@@ -44,12 +29,8 @@ function rpoSection(rpo: RpoResult, tInjectMs: number): string[] {
     out.push('', `Lost keys (oldest first${more > 0 ? `, ${shown.length} of ${rpo.lost}` : ''}):`, '');
     out.push(
       table(
-        ['Key', 'Acknowledged at', 'Relative to fault'],
-        shown.map((k) => {
-          const delta = k.ackMs - tInjectMs;
-          const rel = `${delta > 0 ? 'after' : 'before'} fault by ${formatDuration(Math.abs(delta))}`;
-          return [k.key, formatOffset(k.ackMs), rel];
-        }),
+        LOST_KEY_COLUMNS.map((c) => c.label),
+        lostKeyRows(shown, tInjectMs),
       ),
     );
   }
@@ -63,47 +44,17 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
     `- RTO: ${formatRto(p.rto.rtoMs, p.rto.impact)}` +
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
-    `- First failure: ${offset(p.rto.firstFailureMs)}; last failure: ${offset(p.rto.lastFailureMs)}`,
+    `- First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}`,
     '',
     table(
-      ['Phase', 'Ops', 'OK', 'Failed', 'Unknown', 'Error rate', 'p50', 'p95', 'p99', 'max', 'Phase length'],
-      PHASES.map((phase) => {
-        const l = p.phases[phase];
-        return [
-          phase,
-          String(l.count),
-          String(l.ok),
-          String(l.failed),
-          String(l.unknown),
-          formatPercent(l.errorRate),
-          formatMaybeDuration(l.p50Ms),
-          formatMaybeDuration(l.p95Ms),
-          formatMaybeDuration(l.p99Ms),
-          formatMaybeDuration(l.maxMs),
-          formatDuration(l.durationMs),
-        ];
-      }),
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      PHASE_COLUMNS.map((c) => c.label),
+      phaseRows(p),
+      PHASE_COLUMNS.map((c) => (c.num ? 'right' : 'left')),
     ),
   ];
   if (p.rpo) out.push('', '**Written data (RPO)**', '', ...rpoSection(p.rpo, tInjectMs));
-  const series = Object.entries(p.series ?? {});
-  if (series.length > 0) {
-    const rows = series.flatMap(([name, byPhase]) =>
-      PHASES.map((phase) => {
-        const s = byPhase[phase];
-        return [
-          name,
-          phase,
-          String(s.count),
-          seriesValue(name, s.p50),
-          seriesValue(name, s.p95),
-          seriesValue(name, s.max),
-        ];
-      }),
-    );
-    out.push('', '**Sampled series**', '', table(['Series', 'Phase', 'Samples', 'p50', 'p95', 'max'], rows));
-  }
+  const series = seriesRows(p);
+  if (series.length > 0) out.push('', '**Sampled series**', '', table(SERIES_COLUMNS, series));
   const summary = Object.entries(p.summary ?? {});
   if (summary.length > 0) {
     out.push('', '**Probe summary**', '', ...summary.map(([k, v]) => `- ${k}: ${inline(formatDetail(v))}`));

@@ -1,6 +1,6 @@
 // report.md: the record a person reads weeks later without having been at the run.
 
-import type { RunReport, Verdict } from '../core/report-model.js';
+import type { RunReport } from '../core/report-model.js';
 import {
   formatBound,
   formatDetail,
@@ -10,18 +10,13 @@ import {
   formatOffset,
   formatRto,
   iterationLabel,
+  VERDICT_MEANING,
   verdictLabel,
 } from './format.js';
-import { lostWrites, primaryProbe } from './iteration-facts.js';
+import { lostWrites, lostWritesText, primaryProbe, recoveryStepsText } from './iteration-facts.js';
 import { iterationSection } from './markdown-iteration.js';
 import { code, inline, table } from './markdown-table.js';
-
-const VERDICT_MEANING: Record<Verdict, string> = {
-  pass: 'every target passed',
-  fail: 'at least one target failed',
-  inconclusive: 'at least one target could not be decided (e.g. the fault had no observable effect)',
-  error: 'the harness could not run or measure; nothing here is evidence of recovery',
-};
+import { factRows } from './run-facts.js';
 
 function header(r: RunReport): string[] {
   const out = [
@@ -69,32 +64,7 @@ function environment(r: RunReport): string[] {
 }
 
 function facts(r: RunReport): string[] {
-  const f = r.facts;
-  const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' / ');
-  const rows: [string, string][] = [
-    [
-      'Harness',
-      `${f.harness.name} ${f.harness.version}${f.harness.commit ? `, commit ${f.harness.commit}` : ''}`,
-    ],
-    ['Scenario file', `${f.scenario.file} (sha256 ${f.scenario.sha256 ?? 'unreadable'})`],
-    ['Run id', f.runId],
-    ['Operator', f.operator],
-    ['Provider', f.provider],
-    [
-      'Environment options',
-      Object.entries(f.environmentOptions)
-        .map(([k, v]) => `${k}: ${formatDetail(v)}`)
-        .join(', ') || 'none (defaults)',
-    ],
-    ['Host', `${f.host.hostname}: ${f.host.os}, ${f.host.kernel}, ${f.host.arch}`],
-    ['CPUs', `${f.host.cpus} × ${f.host.cpuModel}, ${f.host.memoryMiB} MiB memory`],
-    [
-      'Load average (1 / 5 / 15 min)',
-      `${load(f.host.loadAverageStart)} at start, ${load(f.host.loadAverageEnd)} at end`,
-    ],
-    ...Object.entries(f.versions).map(([k, v]): [string, string] => [`Version: ${k}`, v]),
-  ];
-  return ['## Facts', '', table(['Fact', 'Value'], rows)];
+  return ['## Facts', '', table(['Fact', 'Value'], factRows(r.facts))];
 }
 
 function targets(r: RunReport): string[] {
@@ -114,17 +84,6 @@ function targets(r: RunReport): string[] {
   ];
 }
 
-function recoverySteps(steps: RunReport['iterations'][number]['recovery']['steps']): string {
-  if (steps.length === 0) return '—';
-  return steps.map((s) => `${s.name} (${formatDuration(s.endMs - s.startMs)})`).join(', ');
-}
-
-function lostText(lost: ReturnType<typeof lostWrites>): string {
-  if (lost === null) return 'not verified';
-  const split = lost.afterInject > 0 ? ` (${lost.afterInject} acknowledged after the fault)` : '';
-  return `${lost.lost} of ${lost.acknowledged}${split}`;
-}
-
 function iterations(r: RunReport): string[] {
   if (r.iterations.length === 0) return ['## Iterations', '', 'No iteration ran.'];
   const withMttd = r.iterations.some((it) => it.mttdMs !== null);
@@ -141,11 +100,11 @@ function iterations(r: RunReport): string[] {
       it.impact ? 'yes' : 'none observed',
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
       String(primaryProbe(it)?.rto.failedOps ?? '—'),
-      lostText(lost),
+      lostWritesText(lost),
     ];
     if (withRpo) row.push(lost ? formatDuration(lost.windowMs) : '—');
     if (withMttd) row.push(formatMaybeDuration(it.mttdMs));
-    row.push(recoverySteps(it.recovery.steps));
+    row.push(recoveryStepsText(it.recovery.steps));
     return row;
   });
   const out = ['## Iterations', '', table(headers, rows), '', '### MTTR', ''];

@@ -7,13 +7,20 @@ import { join, relative } from 'node:path';
 import type { RunReport } from '../core/report-model.js';
 import type { ProgressSink } from '../core/run/progress.js';
 import type { ProviderName } from '../core/types.js';
-import { builtinReporters, DEFAULT_REPORTERS, ReporterSet } from '../report/index.js';
+import {
+  type BuiltinReporterName,
+  builtinReporters,
+  DEFAULT_REPORTERS,
+  ReporterSet,
+  renderSummaryHtml,
+} from '../report/index.js';
 import type { RunStart } from '../run-scenario.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import {
   entryOf,
   newSummary,
-  renderSuiteJunit,
+  readRunReports,
+  renderSuiteJunitOf,
   renderSummaryJson,
   renderSummaryMarkdown,
   type SuiteSummary,
@@ -49,12 +56,14 @@ export interface SuiteOptions {
   shard?: string | undefined;
 }
 
-/** `merge`: writes summary.json, summary.md and junit.xml into `dir`; returns their paths. */
+/** `merge`: writes summary.json, summary.md, junit.xml and summary.html into `dir`; returns their paths. */
 export function writeSuiteOutputs(summary: SuiteSummary, dir: string): string[] {
+  const reports = readRunReports(summary, dir);
   const files = {
     'summary.json': renderSummaryJson(summary),
     'summary.md': renderSummaryMarkdown(summary),
-    'junit.xml': renderSuiteJunit(summary, dir),
+    'junit.xml': renderSuiteJunitOf(reports),
+    'summary.html': renderSummaryHtml(summary, dir, reports),
   };
   return Object.entries(files).map(([name, text]) => {
     const path = join(dir, name);
@@ -64,7 +73,7 @@ export function writeSuiteOutputs(summary: SuiteSummary, dir: string): string[] 
 }
 
 function fileReporters(): ReporterSet {
-  const names = DEFAULT_REPORTERS.filter((n) => n !== 'console') as ('json' | 'markdown' | 'junit')[];
+  const names = DEFAULT_REPORTERS.filter((n) => n !== 'console') as Exclude<BuiltinReporterName, 'console'>[];
   return new ReporterSet(names.map((name) => ({ name, reporter: builtinReporters[name]() })));
 }
 

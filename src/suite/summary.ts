@@ -154,7 +154,8 @@ export function renderSummaryJson(s: SuiteSummary): string {
   return `${JSON.stringify(s, null, 2)}\n`;
 }
 
-function asDeclared(e: SuiteEntry): string {
+/** "yes", "yes (fail, as declared)", "no (declared fail)": whether the run behaved as its scenario declares. */
+export function asDeclared(e: SuiteEntry): string {
   if (e.expected === null) return e.exitCode === 0 ? 'yes' : 'no';
   return e.exitCode === 0 ? `yes (${e.expected}, as declared)` : `no (declared ${e.expected})`;
 }
@@ -197,9 +198,9 @@ export function renderSummaryMarkdown(s: SuiteSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One junit.xml with every run of the summary, read back from their report.json files. */
-export function renderSuiteJunit(s: SuiteSummary, summaryDir: string): string {
-  const reports = s.scenarios.map((e) => {
+/** Every run of the summary, read back from its report.json, in the summary's order. */
+export function readRunReports(s: SuiteSummary, summaryDir: string): RunReport[] {
+  return s.scenarios.map((e) => {
     const file = resolve(summaryDir, e.report);
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as RunReport;
@@ -213,7 +214,6 @@ export function renderSuiteJunit(s: SuiteSummary, summaryDir: string): string {
       );
     }
   });
-  return renderSuiteJunitOf(reports);
 }
 
 /** One junit.xml with every run of a suite, from the runs as their report.json files have them. */

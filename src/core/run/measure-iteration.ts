@@ -1,5 +1,5 @@
 import type { LoadedScenario } from '../../scenario/load.js';
-import { computeRpo, computeRto, summarizePhases, summarizeSeries } from '../metrics.js';
+import { computeRpo, computeRto, computeTimeline, summarizePhases, summarizeSeries } from '../metrics.js';
 import type { IterationResult, ProbeIterationResult } from '../report-model.js';
 import type { Incident, RunContext, RunningProbe } from '../types.js';
 import type { ActiveFault } from './inject.js';
@@ -25,6 +25,8 @@ export async function measureIteration(m: {
   const ended = m.faults.map((f) => f.endedAtMs).filter((x): x is number => x !== undefined);
   const faultsEndedMs = ended.length ? Math.max(...ended) : undefined;
   const probes: ProbeIterationResult[] = [];
+  /** Where each probe's fault phase ended (the primary's closes the iteration's fault window). */
+  const faultEnds = new Map<string, number>();
   for (const p of running) {
     const ops = p.ops();
     const raw = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
@@ -42,7 +44,9 @@ export async function measureIteration(m: {
       timeoutMs: p.timeoutMs,
       phases: summarizePhases(ops, bounds),
       rto,
+      timeline: computeTimeline(ops, { startMs, endMs }),
     };
+    faultEnds.set(p.name, split ?? endMs);
     if (p.verify) {
       const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
       r.rpo = computeRpo(ops, v.present, tInjectMs);
@@ -70,11 +74,16 @@ export async function measureIteration(m: {
     recoveredAtMs: primary.rto.recoveredAtMs,
     impact: probes.some((p) => p.rto.impact),
     mttdMs: detected ? Math.max(0, Math.round(detected.tMs - tInjectMs)) : null,
+    startMs,
+    endMs,
+    faultEndMs: faultEnds.get(primary.probe) ?? endMs,
+    detectedAtMs: detected ? detected.tMs : null,
     faults: m.faults.map((f) => ({
       kind: f.kind,
       description: f.fault.description,
       reversible: f.fault.reversible,
       injectedAtMs: f.atMs,
+      ...(f.endedAtMs !== undefined && f.endedAtMs <= endMs ? { endedAtMs: f.endedAtMs } : {}),
       details: f.fault.details,
     })),
     recovery: {

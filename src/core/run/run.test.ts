@@ -62,6 +62,28 @@ describe('the run lifecycle', () => {
     expect(statuses).toHaveLength(seen);
   });
 
+  it("records each probe's timeline over the iteration and the fault window the charts shade", async () => {
+    const report = await run(fakeWorld(), fakeScenario(), {}, 300);
+    const it0 = report.iterations[0]!;
+    const { startMs, endMs, faultEndMs } = it0;
+    expect(startMs).toBeLessThan(it0.tInjectMs);
+    expect(endMs).toBeGreaterThan(it0.recoveredAtMs!);
+    // No timed fault: the window closes when the probe recovered.
+    expect(faultEndMs).toBe(it0.recoveredAtMs);
+    expect(it0.detectedAtMs).toBeNull();
+    expect(it0.faults[0]).not.toHaveProperty('endedAtMs');
+    const t = it0.probes[0]!.timeline!;
+    expect(t).toMatchObject({ startMs, endMs, bucketMs: 100 });
+    expect(t.started).toHaveLength(Math.ceil((endMs! - startMs!) / 100));
+    // Every op the probe recorded is in exactly one bucket; the 300 ms outage failed some of them.
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const phases = Object.values(it0.probes[0]!.phases);
+    expect(sum(t.started)).toBe(sum(phases.map((p) => p.count)));
+    expect(sum(t.failed)).toBe(sum(phases.map((p) => p.failed)));
+    expect(sum(t.failed)).toBeGreaterThan(0);
+    expect(t.ok.every((n, i) => n + t.failed[i]! + t.unknown[i]! === t.started[i])).toBe(true);
+  });
+
   it('releases everything in reverse order when an injector throws mid-iteration, and reports ERROR', async () => {
     const world = fakeWorld();
     const report = await run(world, fakeScenario({ faults: ['outage', 'throws'] }));
