@@ -12,6 +12,8 @@ function ownerAlive(owner: string | undefined): boolean {
 
 export async function sweepDeadContainerRuns(
   log?: (m: string) => void,
+  /** Which runs to consider (tests sweep their own only); default every run. */
+  only: (runId: string) => boolean = () => true,
 ): Promise<{ runId: string; containers: number; networks: number; volumes: number }[]> {
   if (!engineConfigured()) return [];
   let docker: Awaited<ReturnType<typeof connectEngine>>;
@@ -34,7 +36,7 @@ export async function sweepDeadContainerRuns(
     ...swept.map((v) => v.Labels),
   ]) {
     const runId = x?.[LABELS.run];
-    if (runId && !ownerAlive(x?.[LABELS.owner])) dead.add(runId);
+    if (runId && only(runId) && !ownerAlive(x?.[LABELS.owner])) dead.add(runId);
   }
   const out: { runId: string; containers: number; networks: number; volumes: number }[] = [];
   for (const runId of dead) {
