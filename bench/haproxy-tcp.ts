@@ -3,10 +3,10 @@
 // for exit and signal handlers) stops the process and removes the directory.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
+import { waitUntilReady } from '../src/providers/local/readiness.js';
 
 export interface StartedHaproxy extends AsyncDisposable {
   readonly pid: number;
@@ -38,17 +38,6 @@ function config(routes: Readonly<Record<string, { listen: number; upstream: numb
   return `${lines.join('\n')}\n`;
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** Starts HAProxy proxying each route name → upstream port; resolves once every port accepts. */
 export async function startHaproxy(
   upstreams: Readonly<Record<string, number>>,
@@ -78,19 +67,19 @@ export async function startHaproxy(
       stderr += d.toString();
     });
     const running = child;
-    const exited = new Promise<never>((_, reject) =>
-      running.once('exit', (code, signal) =>
-        reject(new Error(`haproxy exited (${signal ?? code}) while starting: ${stderr.trim()}`)),
-      ),
-    );
-    exited.catch(() => {});
     const ports = Object.fromEntries(Object.entries(routes).map(([n, r]) => [n, r.listen]));
-    const deadline = performance.now() + 5000;
     for (const port of Object.values(ports)) {
-      while (!(await Promise.race([accepts(port), exited]))) {
-        if (performance.now() > deadline) throw new Error(`haproxy did not listen on ${port} within 5000 ms`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitUntilReady(
+        'haproxy',
+        { kind: 'tcp', host: '127.0.0.1', port },
+        {
+          timeoutMs: 5000,
+          intervalMs: 20,
+          alive: () => running.exitCode === null && running.signalCode === null,
+        },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}${stderr.trim() ? `: ${stderr.trim()}` : ''}`, { cause: err });
+      });
     }
     return {
       pid: running.pid ?? 0,

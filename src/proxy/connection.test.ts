@@ -128,15 +128,11 @@ describe('a live connection switching between the fast path and toxics', () => {
       return performance.now() - start;
     };
     s.write(randomBytes(sent));
-    const toxic = await proxy.addToxic({
-      name: 'lat',
-      type: 'latency',
-      stream: 'upstream',
-      toxicity: 1,
-      attributes: { latency: 150, jitter: 0 },
-    });
+    await add({ name: 'lat', type: 'latency', stream: 'upstream', attributes: { latency: 150, jitter: 0 } })(
+      proxy,
+    );
     expect(await ping()).toBeGreaterThanOrEqual(149);
-    await toxic.remove();
+    await remove('lat')(proxy);
     expect(await ping()).toBeLessThan(100);
     expect(echo.received()).toBe(1_000_008);
     s.destroy();
