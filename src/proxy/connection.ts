@@ -1,7 +1,9 @@
-// One proxied TCP connection: two links (client → upstream, upstream → client). A link is a
-// plain `pipe` while no toxic applies to it (the fast path) and switches to chunk-by-chunk
-// processing through its stages only while one does, in both directions at any time.
+// One proxied TCP connection: two links (client → upstream, upstream → client). Each read goes
+// straight to the other socket while no toxic applies to its link (the fast path: one reusable
+// read buffer, a synchronous write, no timer, no copy) and through the link's stages while one
+// does; a link changes path between two reads whenever a toxic is added or removed.
 import { connect, type Socket } from 'node:net';
+import { ReadBuffer, readAcceptedInto } from './read-buffer.js';
 import { type Chunk, createStage, now, type Stage, type StageHost } from './stages.js';
 import type { ToxicSpec, ToxicStream } from './toxic-spec.js';
 
@@ -10,11 +12,9 @@ const HIGH_WATER = 256 * 1024;
 
 class Link implements StageHost {
   readonly stages: Stage[] = [];
-  /** 'idle' until start(): no listener yet, so nothing is read before the stages exist. */
-  #mode: 'idle' | 'pipe' | 'chain' = 'idle';
-  #started = false;
   #srcEnded = false;
   #sinkEnded = false;
+  /** Bytes inside the chain: read, not yet written or dropped. */
   #pending = 0;
   #closeAfterEnd = false;
 
@@ -22,37 +22,30 @@ class Link implements StageHost {
     private readonly conn: Connection,
     private readonly src: Socket,
     private readonly dst: Socket,
+    private readonly buffer: ReadBuffer,
   ) {
     src.on('end', this.#onSrcEnd);
     src.on('close', this.#onSrcEnd);
     dst.on('drain', this.#maybeResume);
   }
 
-  start(): void {
-    this.#started = true;
-    this.#update();
-  }
-
   addToxic(spec: ToxicSpec): void {
     if (Math.random() >= spec.toxicity) return;
     this.stages.push(createStage(spec, this));
-    this.#update();
   }
 
   removeToxic(name: string): void {
-    const i = this.stages.findIndex((s) => s.spec.name === name);
-    const stage = this.stages[i];
+    const stage = this.stages.find((s) => s.spec.name === name);
     if (!stage) return;
     stage.flush();
     stage.dispose();
     this.stages.splice(this.stages.indexOf(stage), 1);
-    this.#update();
+    this.#maybeResume();
   }
 
   /** Toxiproxy rolls the toxicity dice again when a toxic changes. */
   replaceToxic(spec: ToxicSpec): void {
-    const i = this.stages.findIndex((s) => s.spec.name === spec.name);
-    const old = this.stages[i];
+    const old = this.stages.find((s) => s.spec.name === spec.name);
     if (!old) {
       this.addToxic(spec);
       return;
@@ -62,7 +55,7 @@ class Link implements StageHost {
     const at = this.stages.indexOf(old);
     if (Math.random() < spec.toxicity) this.stages.splice(at, 1, createStage(spec, this));
     else this.stages.splice(at, 1);
-    this.#update();
+    this.#maybeResume();
   }
 
   dispose(): void {
@@ -70,38 +63,35 @@ class Link implements StageHost {
     this.stages.length = 0;
   }
 
-  // Switch between the pipe and the chain. Switching is only done between events, and a
-  // removed stage has already flushed into `dst`, so byte order is kept across switches.
-  #update(): void {
-    if (!this.#started) return;
-    const want = this.stages.length === 0 ? 'pipe' : 'chain';
-    if (want === this.#mode) return;
-    if (this.#mode === 'pipe') this.src.unpipe(this.dst);
-    if (this.#mode === 'chain') this.src.off('data', this.#onData);
-    this.#mode = want;
-    if (want === 'pipe') {
-      if (!this.#srcEnded && !this.#sinkEnded) this.src.pipe(this.dst, { end: false });
-    } else {
-      this.src.on('data', this.#onData);
-      this.#maybeResume();
+  // Every read comes here, in order, so the path is chosen per chunk: straight to `dst` while no
+  // toxic applies, through the stages while one does. A toxic added or removed between two reads
+  // (API requests run between events) cannot reorder bytes: what went straight out is already in
+  // `dst`'s queue ahead of anything the stages emit, and a removed stage first flushes what it
+  // held onwards.
+  onChunk = (data: Buffer, shared: boolean): void => {
+    if (this.stages.length === 0) {
+      if (this.#sinkEnded || this.dst.destroyed) return;
+      this.dst.write(data);
+      // A write that did not complete at once still reads from the shared buffer.
+      if (shared && this.dst.writableLength > 0) this.buffer.keep();
+      if (this.dst.writableNeedDrain) this.src.pause();
+      return;
     }
-  }
-
-  #onData = (data: Buffer): void => {
-    this.#pending += data.length;
-    this.#enter({ data, ts: now() });
+    // Stages hold chunks past this call (latency, bandwidth): they get a copy of their own.
+    const own = shared ? Buffer.from(data) : data;
+    this.#pending += own.length;
+    this.#enter({ data: own, ts: now() });
     if (this.#pending > HIGH_WATER || this.dst.writableNeedDrain) this.src.pause();
   };
 
   #onSrcEnd = (): void => {
     if (this.#srcEnded) return;
     this.#srcEnded = true;
-    if (this.#mode === 'pipe') this.#sink({ data: null, ts: now() });
-    else this.#enter({ data: null, ts: now() });
+    this.#enter({ data: null, ts: now() });
   };
 
   #maybeResume = (): void => {
-    if (this.#mode === 'pipe' || this.#srcEnded) return;
+    if (this.#srcEnded || !this.src.isPaused()) return;
     if (this.#pending <= HIGH_WATER / 2 && !this.dst.writableNeedDrain) this.src.resume();
   };
 
@@ -117,13 +107,12 @@ class Link implements StageHost {
       return;
     }
     if (chunk.data) {
-      if (this.#mode !== 'pipe') this.#pending -= chunk.data.length;
+      this.#pending -= chunk.data.length;
       if (!this.dst.destroyed) this.dst.write(chunk.data);
       this.#maybeResume();
       return;
     }
     this.#sinkEnded = true;
-    if (this.#mode === 'pipe') this.src.unpipe(this.dst);
     if (this.#closeAfterEnd) {
       this.dst.end(() => this.conn.destroy());
       // end()'s callback does not run on an already destroyed socket.
@@ -170,15 +159,30 @@ export class Connection {
   readonly links: Record<ToxicStream, Link>;
   #closedSockets = 0;
 
-  constructor(client: Socket, target: UpstreamTarget, toxics: readonly ToxicSpec[], onClosed: () => void) {
-    this.client = client;
-    this.upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
-    client.setNoDelay(true);
+  /** `accepted` comes from a server with `pauseOnConnect`, so nothing was read from it yet. */
+  constructor(accepted: Socket, target: UpstreamTarget, toxics: readonly ToxicSpec[], onClosed: () => void) {
+    const fromClient = new ReadBuffer();
+    const fromUpstream = new ReadBuffer();
+    // The handlers run from the next event on, when `links` exists.
+    this.upstream = connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: fromUpstream.onread((d, shared) => this.links.downstream.onChunk(d, shared)),
+    });
+    this.client = readAcceptedInto(
+      accepted,
+      fromClient,
+      (d, shared) => this.links.upstream.onChunk(d, shared),
+      true,
+    );
+    this.client.setNoDelay(true);
     this.links = {
-      upstream: new Link(this, client, this.upstream),
-      downstream: new Link(this, this.upstream, client),
+      upstream: new Link(this, this.client, this.upstream, fromClient),
+      downstream: new Link(this, this.upstream, this.client, fromUpstream),
     };
-    for (const socket of [client, this.upstream]) {
+    for (const socket of [this.client, this.upstream]) {
       // Errors end up as 'close', which each link treats as the end of its source.
       socket.on('error', () => {});
       socket.once('close', () => {
@@ -191,8 +195,6 @@ export class Connection {
       });
     }
     for (const spec of toxics) this.links[spec.stream].addToxic(spec);
-    this.links.upstream.start();
-    this.links.downstream.start();
   }
 
   /** Close both sides now (the proxy was disabled or deleted, or a toxic closes the connection). */

@@ -57,7 +57,7 @@ export class FaultProxyInstance {
 
   async start(): Promise<void> {
     if (this.enabled) return;
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
+    const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (client) => {
       const conn = new Connection(client, this.#upstreamAddr, this.#toxics, () =>
         this.#connections.delete(conn),
       );

@@ -1,6 +1,5 @@
 // Per-chunk behaviour of each toxic on one direction of one connection. A link chains the
-// stages of the toxics that apply to it; a chain is only built while toxics exist, so the
-// data path stays a plain pipe otherwise.
+// stages of the toxics that apply to it; with no stage, its reads go straight through.
 import { performance } from 'node:perf_hooks';
 import type { ToxicSpec } from './toxic-spec.js';
 
