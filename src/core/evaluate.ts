@@ -1,6 +1,7 @@
 // Targets → verdicts. Pure: takes measured iterations, returns per-target results.
 
 import type { ResolvedTarget } from '../scenario/load.js';
+import { type BaselineLookup, judgeRegression } from './relative-bound.js';
 import type {
   IterationResult,
   MttrResult,
@@ -9,7 +10,6 @@ import type {
   TargetResult,
   Verdict,
 } from './report-model.js';
-import { type BaselineLookup, judgeRegression } from './relative-bound.js';
 import { valueText } from './value-text.js';
 
 const NO_IMPACT = 'the fault had no observable effect (no operation failed or timed out after it)';

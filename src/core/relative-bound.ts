@@ -3,7 +3,7 @@
 // src/history and handed in as a BaselineLookup.
 
 import type { ResolvedTarget } from '../scenario/load.js';
-import type { RegressionResult } from './report-model.js';
+import type { RegressionResult, RunHistory } from './report-model.js';
 import { valueText } from './value-text.js';
 
 export interface BaselineLookup {
@@ -59,4 +59,10 @@ export function judgeRegression(
       ? `within ${text} of the baseline (${of}; limit ${valueText(t.unit, limit)})`
       : `regression against baseline (${of}): measured ${valueText(t.unit, measured)} > ${valueText(t.unit, limit)} (${text})`,
   };
+}
+
+/** What the history gives a run: its report section, and the baseline its relative bounds use. */
+export interface HistoryContext {
+  section: RunHistory;
+  lookup: BaselineLookup;
 }
