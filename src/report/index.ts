@@ -3,6 +3,7 @@
 import type { RunReport } from '../core/report-model.js';
 import { renderSuiteJunitOf, renderSummaryJson, renderSummaryMarkdown } from '../suite/summary.js';
 import { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
+import { drillReporter } from './drill-reporter.js';
 import { fileReporter, type ReportWriter } from './file-reporter.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
@@ -32,6 +33,7 @@ export const builtinReporters = {
       file: 'junit.xml',
       render: (_s, _d, reports) => renderSuiteJunitOf(reports),
     }),
+  drill: () => drillReporter(),
   // html: the next format (issue 13 item 3) goes here, one line like the ones above.
 } satisfies Record<string, (o: ReporterOptions) => Reporter>;
 

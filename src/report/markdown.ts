@@ -13,6 +13,7 @@ import {
   verdictLabel,
 } from './format.js';
 import { lostWrites, primaryProbe } from './iteration-facts.js';
+import { historySection } from './markdown-history.js';
 import { iterationSection } from './markdown-iteration.js';
 import { code, inline, table } from './markdown-table.js';
 
@@ -206,9 +207,13 @@ export function renderMarkdown(report: RunReport): string {
     environment(report),
     facts(report),
     targets(report),
+    historySection(report),
     iterations(report),
     timeline(report),
     definitions(report),
   ];
-  return `${sections.map((s) => s.join('\n')).join('\n\n')}\n`;
+  return `${sections
+    .filter((s) => s.length > 0)
+    .map((s) => s.join('\n'))
+    .join('\n\n')}\n`;
 }
