@@ -12,7 +12,9 @@ export interface BaselineLookup {
   /** Passing runs (exit code 0) of the scenario on this provider in the file. */
   passingRuns: number;
   /** The median of what this target measured in the baseline runs; null when none of them has it. */
-  median(target: ResolvedTarget): { n: number; median: number; runIds: string[] } | null;
+  median(
+    target: Pick<ResolvedTarget, 'metric' | 'phase' | 'probe'>,
+  ): { n: number; median: number; runIds: string[] } | null;
 }
 
 /** The relative bound of `t` judged on `measured`; without a lookup (no history) it is not checked. */
