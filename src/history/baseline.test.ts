@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithHistory, valueIn } from './baseline.js';
+import { compareWithHistory, countsForBaseline, valueIn } from './baseline.js';
 import { historyLine } from './fixtures/records.js';
 
 const q = { file: '/h.jsonl', scenario: 'pg-down', provider: 'local', sha256: 'aa' };
@@ -120,5 +120,33 @@ describe('valueIn', () => {
     { t: { metric: 'error-rate', phase: 'fault' as const }, expected: null },
   ])('gives $expected for $t.metric with no target of its own in the record', ({ t, expected }) => {
     expect(valueIn(r, t)).toBe(expected);
+  });
+});
+
+describe('countsForBaseline', () => {
+  const waiting = { metric: 'rto', measured: 1000, pass: false, noBaseline: true as const };
+  it.each([
+    { name: 'a passing run', r: historyLine(), counts: true },
+    { name: 'a failed run', r: historyLine({ verdict: 'fail', exitCode: 1 }), counts: false },
+    {
+      name: 'a run inconclusive only because its relative-only targets had no baseline yet',
+      r: historyLine({
+        verdict: 'inconclusive',
+        exitCode: 1,
+        targets: [waiting, { metric: 'mttr', measured: 5, pass: true }],
+      }),
+      counts: true,
+    },
+    {
+      name: 'a run inconclusive for another reason as well',
+      r: historyLine({
+        verdict: 'inconclusive',
+        exitCode: 1,
+        targets: [waiting, { metric: 'error-rate', measured: null, pass: false }],
+      }),
+      counts: false,
+    },
+  ])('$name: $counts', ({ r, counts }) => {
+    expect(countsForBaseline(r)).toBe(counts);
   });
 });

@@ -1,6 +1,6 @@
 // What the history says about the run about to start: the previous run of the same scenario on the
-// same provider, and the baseline, the medians over its last N passing runs (exit code 0: PASS, or a
-// negative control that failed as declared). Pure: records in, report section and lookup out.
+// same provider, and the baseline, the medians over its last N passing runs. Pure: records in,
+// report section and lookup out.
 
 import { median } from '../core/metrics/median.js';
 import type { HistoryContext } from '../core/relative-bound.js';
@@ -19,6 +19,21 @@ export interface HistoryQuery {
   sha256: string | null;
   /** How many passing runs the baseline is the median of (default 5). */
   baselineRuns?: number;
+}
+
+/**
+ * A run the baseline may take: exit code 0 (PASS, or a negative control that failed as declared),
+ * or INCONCLUSIVE only because targets with nothing but a relative bound had no baseline yet: such a
+ * target could never get one otherwise, since its own first run would never count.
+ */
+export function countsForBaseline(r: HistoryRecord): boolean {
+  if (r.exitCode === 0) return true;
+  return (
+    r.verdict === 'inconclusive' &&
+    r.expectation === null &&
+    r.targets.some((t) => t.noBaseline) &&
+    r.targets.every((t) => t.pass || t.noBaseline)
+  );
 }
 
 const figuresOf = (r: HistoryRecord): RunFigures => ({
@@ -77,7 +92,7 @@ function baselineOf(runs: readonly HistoryRecord[], asked: number, sha256: strin
 export function compareWithHistory(records: readonly HistoryRecord[], q: HistoryQuery): HistoryContext {
   const asked = q.baselineRuns ?? DEFAULT_BASELINE_RUNS;
   const mine = records.filter((r) => r.scenario.name === q.scenario && r.provider === q.provider);
-  const passing = mine.filter((r) => r.exitCode === 0);
+  const passing = mine.filter(countsForBaseline);
   const base = passing.slice(-asked);
   const prev = mine.at(-1);
   return {

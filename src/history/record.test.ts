@@ -39,4 +39,31 @@ describe('historyRecordOf', () => {
     const r = historyRecordOf(errorReport());
     expect([r.verdict, r.exitCode, r.targets]).toEqual(['error', 2, []]);
   });
+
+  it('marks a target that is inconclusive only for want of a baseline', () => {
+    const report = passReport();
+    const rto = report.targets[0]!;
+    report.targets[0] = {
+      ...rto,
+      bound: null,
+      boundText: '',
+      verdict: 'inconclusive',
+      pass: false,
+      regression: {
+        maxRegression: '+50%',
+        ratio: 0.5,
+        baseline: null,
+        limit: null,
+        verdict: 'inconclusive',
+        note: 'no baseline yet: 0 passing runs in h.jsonl',
+      },
+    };
+    expect(historyRecordOf(report).targets[0]).toEqual({
+      metric: 'rto',
+      probe: 'writes',
+      measured: 2210,
+      pass: false,
+      noBaseline: true,
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // schema is what reading accepts, so a line from a newer harness with more fields still reads.
 
 import { z } from 'zod';
-import type { RunReport } from '../core/report-model.js';
+import type { RunReport, TargetResult } from '../core/report-model.js';
 import { runFigures } from '../core/run-figures.js';
 import { cleanNumber } from '../report/json.js';
 
@@ -44,6 +44,8 @@ export const historyRecord = z.looseObject({
       probe: z.string().optional(),
       measured: z.number().nullable(),
       pass: z.boolean(),
+      /** Not passed only because its relative bound had no baseline yet (and it has no absolute one). */
+      noBaseline: z.literal(true).optional(),
     }),
   ),
 });
@@ -54,6 +56,10 @@ export type HistoryRecord = z.infer<typeof historyRecord>;
 function clean<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'number' ? cleanNumber(v) : v));
 }
+
+/** Measured, and inconclusive only because there was no baseline to judge its relative bound by. */
+const waitsForBaseline = (t: TargetResult) =>
+  t.verdict === 'inconclusive' && t.measured !== null && t.regression?.baseline === null && t.bound === null;
 
 export function historyRecordOf(report: RunReport): HistoryRecord {
   const f = runFigures(report);
@@ -79,6 +85,7 @@ export function historyRecordOf(report: RunReport): HistoryRecord {
       ...(t.probe ? { probe: t.probe } : {}),
       measured: t.measured,
       pass: t.pass,
+      ...(waitsForBaseline(t) ? { noBaseline: true as const } : {}),
     })),
   });
 }

@@ -26,7 +26,7 @@ export function historySection(r: RunReport): string[] {
     return out;
   }
   out.push(
-    `${h.earlierRuns} earlier run(s) of ${where}, ${h.passingRuns} of them passing (exit code 0).`,
+    `${h.earlierRuns} earlier run(s) of ${where}, ${h.passingRuns} of them passing.`,
     '',
   );
   const p = h.previous;
