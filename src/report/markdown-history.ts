@@ -25,10 +25,7 @@ export function historySection(r: RunReport): string[] {
     out.push(`No earlier run of ${where}: this is the first, and later runs will compare with it.`);
     return out;
   }
-  out.push(
-    `${h.earlierRuns} earlier run(s) of ${where}, ${h.passingRuns} of them passing.`,
-    '',
-  );
+  out.push(`${h.earlierRuns} earlier run(s) of ${where}, ${h.passingRuns} of them passing.`, '');
   const p = h.previous;
   if (p) {
     out.push(
