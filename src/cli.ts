@@ -56,11 +56,19 @@ function reporterRef(v: string, acc: string[] = []): string[] {
   }
 }
 
-function baselineRuns(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_REPEAT)
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_REPEAT}`);
-  return n;
+/** --history, --no-history and --baseline-runs, the same on `run` and `suite`. */
+function withHistoryOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option(
+      '--history <path>',
+      `append ${what} to this history file and compare with its earlier runs (default ${DEFAULT_HISTORY_FILE})`,
+    )
+    .option('--no-history', 'neither read nor append to a history file')
+    .option(
+      '--baseline-runs <n>',
+      `the baseline is the median of the last n passing runs, 1 to ${MAX_REPEAT} (default ${DEFAULT_BASELINE_RUNS})`,
+      repeatCount,
+    );
 }
 
 interface HistoryOpts {
@@ -307,19 +315,10 @@ program
     `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown and junit)`,
     reporterRef,
   )
-  .option(
-    '--history <path>',
-    `append the run to this history file and compare with its earlier runs (default ${DEFAULT_HISTORY_FILE})`,
-  )
-  .option('--no-history', 'neither read nor append to a history file')
-  .option(
-    '--baseline-runs <n>',
-    `the baseline is the median of the last n passing runs (default ${DEFAULT_BASELINE_RUNS})`,
-    baselineRuns,
-  )
   .option('--drill', 'also write drill.md, a DR drill record (after-action report) to complete by hand')
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
+withHistoryOptions(program.commands.at(-1) as Command, 'the run');
 
 program
   .command('suite')
@@ -355,21 +354,12 @@ program
     reporterRef,
   )
   .option(
-    '--history <path>',
-    `append each run to this history file and compare with its earlier runs (default ${DEFAULT_HISTORY_FILE})`,
-  )
-  .option('--no-history', 'neither read nor append to a history file')
-  .option(
-    '--baseline-runs <n>',
-    `the baseline is the median of the last n passing runs (default ${DEFAULT_BASELINE_RUNS})`,
-    baselineRuns,
-  )
-  .option(
     '--drill',
     'also write drill.md next to the summary: a DR drill record (after-action report) to complete by hand',
   )
   .option('--verbose', 'show stack traces of harness errors')
   .action(suite);
+withHistoryOptions(program.commands.at(-1) as Command, 'each run');
 
 program
   .command('merge')
