@@ -79,7 +79,7 @@ describe('run history', () => {
       `- Previous run: \`${r1.facts.runId}\`, started ${r1.startedAt}, PASS (exit code 0).`,
     );
     expect(md).toMatch(
-      /\| RTO \(median of the iterations\) \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| [+-]?[\d.]+% \|/,
+      /\| RTO \(median of the iterations\) \| [\d.]+ m?s \| [\d.]+ m?s \| [\d.]+ m?s \| [+-]?[\d.]+% \|/,
     );
 
     // The same scenario name, frozen 4 s instead of 1 s: RTO ~4 s against twice the ~1 s median
