@@ -6,7 +6,12 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatError, HarnessError, toHarnessError } from './core/errors.js';
 import type { RunReport } from './core/report-model.js';
 import { PROVIDERS, type ProviderName } from './core/types.js';
-import { DEFAULT_BASELINE_RUNS, DEFAULT_HISTORY_FILE, RunHistoryFile } from './history/index.js';
+import {
+  DEFAULT_BASELINE_RUNS,
+  DEFAULT_HISTORY_FILE,
+  defaultHistoryFile,
+  RunHistoryFile,
+} from './history/index.js';
 import { recordsDir } from './providers/local/run-registry.js';
 import { BUILTIN_REPORTER_NAMES, DEFAULT_REPORTERS, ReporterSet } from './report/index.js';
 import { checkReporterRef, loadReporters } from './report/load-reporters.js';
@@ -61,7 +66,7 @@ function withHistoryOptions(cmd: Command, what: string): Command {
   return cmd
     .option(
       '--history <path>',
-      `append ${what} to this history file and compare with its earlier runs (default ${DEFAULT_HISTORY_FILE})`,
+      `append ${what} to this history file and compare with its earlier runs (default $CHAOS_HARNESS_HISTORY, else ${DEFAULT_HISTORY_FILE})`,
     )
     .option('--no-history', 'neither read nor append to a history file')
     .option(
@@ -83,7 +88,7 @@ interface HistoryOpts {
  */
 function historyFor(opts: HistoryOpts) {
   if (opts.history === false) return undefined;
-  const file = new RunHistoryFile(opts.history ?? DEFAULT_HISTORY_FILE, opts.baselineRuns);
+  const file = new RunHistoryFile(opts.history ?? defaultHistoryFile(), opts.baselineRuns);
   file.check();
   let failed: unknown;
   return {

@@ -23,10 +23,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The CLI run from `root`, so its default history file is <root>/runs/history.jsonl. */
+/**
+ * The CLI run from `root` without CHAOS_HARNESS_HISTORY (vitest.config.ts sets it), so its default
+ * history file is <root>/runs/history.jsonl.
+ */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { CHAOS_HARNESS_HISTORY: _, ...env } = process.env;
   try {
-    const r = await exec(process.execPath, [BIN, ...args], { cwd: root });
+    const r = await exec(process.execPath, [BIN, ...args], { cwd: root, env });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

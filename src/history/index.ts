@@ -10,5 +10,5 @@ export {
 } from './baseline.js';
 export { type ReadHistoryOptions, readHistory } from './read.js';
 export { HISTORY_SCHEMA_VERSION, type HistoryRecord, historyRecord, historyRecordOf } from './record.js';
-export { DEFAULT_HISTORY_FILE, RunHistoryFile } from './run-history.js';
+export { DEFAULT_HISTORY_FILE, defaultHistoryFile, RunHistoryFile } from './run-history.js';
 export { type TrendPoint, trendPoints } from './trend.js';

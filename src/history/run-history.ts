@@ -14,6 +14,11 @@ import { historyRecordOf } from './record.js';
 
 export const DEFAULT_HISTORY_FILE = 'runs/history.jsonl';
 
+/** Without --history: $CHAOS_HARNESS_HISTORY, else runs/history.jsonl in the working directory. */
+export function defaultHistoryFile(): string {
+  return process.env.CHAOS_HARNESS_HISTORY || DEFAULT_HISTORY_FILE;
+}
+
 export class RunHistoryFile {
   readonly file: string;
 
