@@ -4,14 +4,21 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatError, HarnessError, toHarnessError } from './core/errors.js';
+import type { RunReport } from './core/report-model.js';
 import { PROVIDERS, type ProviderName } from './core/types.js';
+import {
+  DEFAULT_BASELINE_RUNS,
+  DEFAULT_HISTORY_FILE,
+  defaultHistoryFile,
+  RunHistoryFile,
+} from './history/index.js';
 import { recordsDir } from './providers/local/run-registry.js';
-import { BUILTIN_REPORTER_NAMES, ReporterSet } from './report/index.js';
+import { BUILTIN_REPORTER_NAMES, DEFAULT_REPORTERS, ReporterSet } from './report/index.js';
 import { checkReporterRef, loadReporters } from './report/load-reporters.js';
 import { prepareOutputDir } from './report/output-dir.js';
-import { runScenario } from './run-scenario.js';
+import { providerOf, runScenario } from './run-scenario.js';
 import { checkScenario, loadCheckedScenario } from './scenario/check-environment.js';
-import { environmentKind, PROJECT_ROOT, readYaml } from './scenario/load.js';
+import { environmentKind, type LoadedScenario, PROJECT_ROOT, readYaml } from './scenario/load.js';
 import { MAX_REPEAT } from './scenario/schema.js';
 import { validateFile } from './scenario/validate-file.js';
 import { runSuite, writeSuiteOutputs } from './suite/run-suite.js';
@@ -52,6 +59,56 @@ function reporterRef(v: string, acc: string[] = []): string[] {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message.replace(/^--reporter: /, ''));
   }
+}
+
+/** --history, --no-history and --baseline-runs, the same on `run` and `suite`. */
+function withHistoryOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option(
+      '--history <path>',
+      `append ${what} to this history file and compare with its earlier runs (default $CHAOS_HARNESS_HISTORY, else ${DEFAULT_HISTORY_FILE})`,
+    )
+    .option('--no-history', 'neither read nor append to a history file')
+    .option(
+      '--baseline-runs <n>',
+      `the baseline is the median of the last n passing runs, 1 to ${MAX_REPEAT} (default ${DEFAULT_BASELINE_RUNS})`,
+      repeatCount,
+    );
+}
+
+interface HistoryOpts {
+  /** A path, or false with --no-history. */
+  history?: string | false;
+  baselineRuns?: number;
+}
+
+/**
+ * The history file, checked before anything starts (none with --no-history); its `record` never
+ * throws: a run that cannot be appended is said on stderr and the command exits 2 at its end.
+ */
+function historyFor(opts: HistoryOpts) {
+  if (opts.history === false) return undefined;
+  const file = new RunHistoryFile(opts.history ?? defaultHistoryFile(), opts.baselineRuns);
+  file.check();
+  let failed: unknown;
+  return {
+    compare: (sc: LoadedScenario, provider: ProviderName) => file.compare(sc, provider),
+    record(report: RunReport): void {
+      try {
+        file.record(report);
+      } catch (err) {
+        failed = err;
+        process.stderr.write(`error: ${describeError(err)}\n`);
+      }
+    },
+    error: () => failed,
+  };
+}
+
+/** --drill adds the drill record to whatever reporters were asked for (or to the default ones). */
+function withDrill(refs: readonly string[] | undefined, drill: boolean | undefined): string[] {
+  const asked = refs && refs.length > 0 ? [...refs] : drill ? [...DEFAULT_REPORTERS] : [];
+  return drill && !asked.includes('drill') ? [...asked, 'drill'] : asked;
 }
 
 /** Every --reporter made and checked before anything starts; a failing hook is said at once. */
@@ -96,7 +153,7 @@ function checkWritable(outDir: string, what: string): string {
 
 async function suite(
   refs: string[],
-  opts: {
+  opts: HistoryOpts & {
     tag: string[];
     shard?: Shard;
     bail?: boolean;
@@ -106,10 +163,11 @@ async function suite(
     verbose?: boolean;
     operator?: string;
     reporter?: string[];
+    drill?: boolean;
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
-  const reporters = await reportersFor(opts.reporter ?? []);
+  const reporters = await reportersFor(withDrill(opts.reporter, opts.drill));
   const { selected, mine } = selectScenarios(scenarioFiles(refs), opts.tag, opts.shard);
   // Every selected file is checked against its environment before the first run starts.
   for (const sc of mine) await checkScenario(sc);
@@ -123,6 +181,7 @@ async function suite(
     opts.out ?? join('runs', `suite-${new Date().toISOString().replace(/[:.]/g, '-')}`),
     '--out',
   );
+  const history = historyFor(opts);
   const signal = stopOnSignals();
   const shards = opts.shard ? [`${opts.shard.index}/${opts.shard.total}`] : [];
   const summary = await runSuite({
@@ -133,11 +192,17 @@ async function suite(
     repeat: opts.repeat,
     bail: opts.bail,
     signal,
-    run: (o) => runScenario({ ...o, operator: opts.operator }),
+    run: async (o) => {
+      // Read before each run, so a scenario the suite runs twice compares with its first run.
+      const context = history?.compare(o.scenario, providerOf(o.scenario, o.provider));
+      const report = await runScenario({ ...o, operator: opts.operator, history: context });
+      history?.record(report);
+      return report;
+    },
     reporters,
     shard: shards[0],
   });
-  const failed = reporters.error();
+  const failed = reporters.error() ?? history?.error();
   if (failed) fail(failed);
   process.exitCode = summary.exitCode;
 }
@@ -155,23 +220,25 @@ async function merge(dirs: string[], opts: { out: string }): Promise<void> {
 
 async function run(
   ref: string,
-  opts: {
+  opts: HistoryOpts & {
     repeat?: number;
     out?: string;
     verbose?: boolean;
     provider?: ProviderName;
     operator?: string;
     reporter?: string[];
+    drill?: boolean;
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
-  const reporters = await reportersFor(opts.reporter ?? []);
+  const reporters = await reportersFor(withDrill(opts.reporter, opts.drill));
   const scenario = await loadCheckedScenario(ref);
   // Every place the run writes is checked before anything starts (a hang on /proc, a full disk).
   const outDir = opts.out === undefined ? undefined : prepareOutputDir(opts.out, '--out');
   if (outDir === undefined) prepareOutputDir('runs', 'report directory');
   prepareOutputDir(tmpdir(), 'TMPDIR');
   prepareOutputDir(recordsDir(), 'run-record directory');
+  const history = historyFor(opts);
   const signal = stopOnSignals();
   const report = await runScenario({
     scenario,
@@ -182,10 +249,12 @@ async function run(
     progress: reporters.sink,
     onStart: (start) => reporters.runStart(scenario, start),
     signal,
+    history: history?.compare(scenario, providerOf(scenario, opts.provider)),
   });
+  history?.record(report);
   // A ReportWriteError (a full disk) is thrown after the summary, which names what was written.
   await reporters.runEnd(report, report.runDir);
-  const failed = reporters.error();
+  const failed = reporters.error() ?? history?.error();
   if (failed) fail(failed);
   process.exitCode = report.exitCode;
 }
@@ -251,8 +320,10 @@ program
     `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown, junit and html)`,
     reporterRef,
   )
+  .option('--drill', 'also write drill.md, a DR drill record (after-action report) to complete by hand')
   .option('--verbose', 'show stack traces of harness errors')
   .action(run);
+withHistoryOptions(program.commands.at(-1) as Command, 'the run');
 
 program
   .command('suite')
@@ -289,8 +360,13 @@ program
     `${BUILTIN_REPORTER_NAMES.join(', ')}, or a module's path (repeatable; default: console, json, markdown, junit and html)`,
     reporterRef,
   )
+  .option(
+    '--drill',
+    'also write drill.md next to the summary: a DR drill record (after-action report) to complete by hand',
+  )
   .option('--verbose', 'show stack traces of harness errors')
   .action(suite);
+withHistoryOptions(program.commands.at(-1) as Command, 'each run');
 
 program
   .command('merge')

@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import { builtinActions } from './actions/index.js';
+import type { HistoryContext } from './core/relative-bound.js';
 import type { RunReport } from './core/report-model.js';
 import type { Kinds } from './core/run/deps.js';
 import type { ProgressSink } from './core/run/progress.js';
@@ -41,6 +42,8 @@ export interface RunScenarioOptions {
   operator?: string | undefined;
   /** The fault, probe and action kinds to run with (default: the built-in registries). */
   kinds?: Partial<Kinds> | undefined;
+  /** Earlier runs of the scenario (src/history RunHistoryFile.compare); none: no history section. */
+  history?: HistoryContext | undefined;
 }
 
 export interface RunStart {
@@ -49,13 +52,18 @@ export interface RunStart {
   provider: ProviderName;
 }
 
+/** The provider a run of `scenario` uses: the one asked for, else the scenario's, else local. */
+export function providerOf(scenario: LoadedScenario, asked?: ProviderName): ProviderName {
+  return asked ?? scenario.spec.provider ?? 'local';
+}
+
 /** Run a scenario end to end. Never throws for failures of the run: they become an `error` report. */
 export function runScenario(opts: RunScenarioOptions): Promise<RunReport> {
   const runId = opts.runId ?? process.env.CHAOS_HARNESS_RUN_ID ?? newRunId();
   const runDir = opts.outDir
     ? resolve(opts.outDir)
     : defaultRunDir(opts.runsDir ?? 'runs', opts.scenario.name, runId);
-  opts.onStart?.({ runId, runDir, provider: opts.provider ?? opts.scenario.spec.provider ?? 'local' });
+  opts.onStart?.({ runId, runDir, provider: providerOf(opts.scenario, opts.provider) });
   return runLifecycle(
     {
       scenario: opts.scenario,
@@ -66,6 +74,7 @@ export function runScenario(opts: RunScenarioOptions): Promise<RunReport> {
       signal: opts.signal,
       provider: opts.provider,
       operator: opts.operator,
+      history: opts.history,
     },
     { providers: builtinProviders, kinds: { ...builtinKinds, ...opts.kinds }, claimRunDir },
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedTarget } from '../scenario/load.js';
 import { evaluateTargets, MIN_OPS, runVerdict } from './evaluate.js';
 import { computeMttr, computeRto, summarizePhases } from './metrics.js';
+import type { BaselineLookup } from './relative-bound.js';
 import type { IterationResult, MetricUnit } from './report-model.js';
 import type { OpRecord } from './types.js';
 
@@ -139,5 +140,119 @@ describe('evaluateTargets', () => {
     const [rto] = judge([target('rto', 60_000)], [iteration(history(0, END, 100, [T_INJECT, END]))]);
     expect(rto).toMatchObject({ verdict: 'fail', measured: null });
     expect(rto?.note).toMatch(/did not recover/);
+  });
+});
+
+describe('evaluateTargets with a relative bound (maxRegression)', () => {
+  // A 2 s outage: RTO 2000 ms.
+  const its = [iteration(history(0, END, 100, [T_INJECT, T_INJECT + 2000]))];
+  const FILE = '/tmp/h.jsonl';
+  const lookup = (median: number | null, passingRuns = 3): BaselineLookup => ({
+    file: FILE,
+    passingRuns,
+    median: () => (median === null ? null : { n: passingRuns, median, runIds: ['a', 'b', 'c'] }),
+  });
+  const relative = (max: number | null, text = '+50%'): ResolvedTarget => ({
+    ...target('rto', max ?? 0),
+    bound: max,
+    boundText: max === null ? '' : String(max),
+    maxRegression: { text, ratio: Number.parseFloat(text) / 100 },
+  });
+  const judge = (t: ResolvedTarget, baseline: BaselineLookup | undefined) =>
+    evaluateTargets([t], its, computeMttr(its.map((i) => i.rtoMs)), {
+      primaryProbe: 'writes',
+      expectImpact: true,
+      baseline,
+    })[0]!;
+
+  it.each([
+    {
+      name: 'passes within the limit (1.5 × a 1.5 s median = 2.25 s ≥ 2 s)',
+      t: relative(60_000),
+      baseline: lookup(1500),
+      verdict: 'pass',
+      regression: 'pass',
+      note: /^worst of 1/,
+    },
+    {
+      name: 'fails past the limit, naming the baseline (1.5 × 1 s = 1.5 s < 2 s)',
+      t: relative(60_000),
+      baseline: lookup(1000),
+      verdict: 'fail',
+      regression: 'fail',
+      note: /^regression against baseline \(median of 3 runs: 1000 ms\): measured 2000 ms > 1500 ms \(\+50%\)/,
+    },
+    {
+      name: 'fails on the absolute bound even when within the relative one',
+      t: relative(1000),
+      baseline: lookup(1900),
+      verdict: 'fail',
+      regression: 'pass',
+      note: /^worst of 1/,
+    },
+    {
+      name: 'without a baseline leaves the verdict to the absolute bound, and says so',
+      t: relative(60_000),
+      baseline: lookup(null, 0),
+      verdict: 'pass',
+      regression: 'inconclusive',
+      note: /^no baseline yet: 0 passing runs in \/tmp\/h\.jsonl; the absolute bound decides/,
+    },
+    {
+      name: 'with only a relative bound and no baseline is inconclusive, never a pass',
+      t: relative(null),
+      baseline: lookup(null, 0),
+      verdict: 'inconclusive',
+      regression: 'inconclusive',
+      note: /^no baseline yet: 0 passing runs in \/tmp\/h\.jsonl; no absolute bound either: inconclusive/,
+    },
+    {
+      name: 'with only a relative bound and passing runs that never measured the metric is inconclusive',
+      t: relative(null),
+      baseline: lookup(null, 2),
+      verdict: 'inconclusive',
+      regression: 'inconclusive',
+      note: /^no baseline yet: none of the 2 passing runs in \/tmp\/h\.jsonl has a value of rto/,
+    },
+    {
+      name: 'with only a relative bound and a baseline is decided by it',
+      t: relative(null, '+10%'),
+      baseline: lookup(1900),
+      verdict: 'pass',
+      regression: 'pass',
+      note: /^worst of 1/,
+    },
+    {
+      name: 'without any history read (--no-history) is not checked',
+      t: relative(null),
+      baseline: undefined,
+      verdict: 'inconclusive',
+      regression: 'inconclusive',
+      note: /^no history was read \(--no-history\)/,
+    },
+  ])('$name', ({ t, baseline, verdict, regression, note }) => {
+    const r = judge(t, baseline);
+    expect(r.verdict).toBe(verdict);
+    expect(r.pass).toBe(verdict === 'pass');
+    expect(r.regression?.verdict).toBe(regression);
+    expect(r.note).toMatch(note);
+    expect(r.bound).toBe(t.bound);
+  });
+
+  it('gives the limit and the baseline it came from', () => {
+    expect(judge(relative(60_000, '+25%'), lookup(1000)).regression).toEqual({
+      maxRegression: '+25%',
+      ratio: 0.25,
+      baseline: { n: 3, median: 1000, runIds: ['a', 'b', 'c'] },
+      limit: 1250,
+      verdict: 'fail',
+      note: 'regression against baseline (median of 3 runs: 1000 ms): measured 2000 ms > 1250 ms (+25%)',
+    });
+  });
+
+  it('keeps a target without a relative bound as it was', () => {
+    const r = judge(target('rto', 60_000), lookup(1000));
+    expect(r.verdict).toBe('pass');
+    expect(r.regression).toBeUndefined();
   });
 });

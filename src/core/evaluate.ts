@@ -1,6 +1,7 @@
 // Targets → verdicts. Pure: takes measured iterations, returns per-target results.
 
 import type { ResolvedTarget } from '../scenario/load.js';
+import { type BaselineLookup, judgeRegression } from './relative-bound.js';
 import type {
   IterationResult,
   MttrResult,
@@ -9,6 +10,7 @@ import type {
   TargetResult,
   Verdict,
 } from './report-model.js';
+import { valueText } from './value-text.js';
 
 const NO_IMPACT = 'the fault had no observable effect (no operation failed or timed out after it)';
 
@@ -17,13 +19,6 @@ const NO_IMPACT = 'the fault had no observable effect (no operation failed or ti
  * "not measured" and INCONCLUSIVE, never PASS (an empty fault phase has a 0 % error rate).
  */
 export const MIN_OPS = 5;
-
-function fmt(unit: TargetResult['unit'], v: number | null): string {
-  if (v === null) return 'not measured';
-  if (unit === 'ms') return `${Math.round(v)} ms`;
-  if (unit === 'ratio') return `${(v * 100).toFixed(2)}%`;
-  return String(Math.round(v * 1000) / 1000);
-}
 
 function probeOf(
   it: IterationResult,
@@ -226,7 +221,12 @@ export function evaluateTargets(
   targets: readonly ResolvedTarget[],
   iterations: readonly IterationResult[],
   mttr: MttrResult | null,
-  opts: { primaryProbe: string; expectImpact: boolean },
+  opts: {
+    primaryProbe: string;
+    expectImpact: boolean;
+    /** The history's baseline, for targets with a relative bound (maxRegression). */
+    baseline?: BaselineLookup | undefined;
+  },
 ): TargetResult[] {
   const noImpact = opts.expectImpact && iterations.some((it) => !it.impact);
   return targets.map((t) => {
@@ -236,7 +236,25 @@ export function evaluateTargets(
     if (m.error) verdict = 'error';
     else if (m.notMeasured) verdict = 'inconclusive';
     else if (m.value === null) verdict = 'fail';
-    else verdict = m.value <= t.bound ? 'pass' : 'fail';
+    else verdict = t.bound === null || m.value <= t.bound ? 'pass' : 'fail';
+    const regression = t.maxRegression
+      ? judgeRegression({ ...t, maxRegression: t.maxRegression }, m.value, opts.baseline)
+      : undefined;
+    if (regression && verdict === 'pass') {
+      // Without a baseline the absolute bound decides; a target with only a relative one measured
+      // nothing it could be judged on, and a target that measured nothing never passes.
+      if (regression.verdict === 'fail') verdict = 'fail';
+      else if (regression.verdict === 'inconclusive' && t.bound === null) verdict = 'inconclusive';
+    }
+    if (regression && regression.verdict !== 'pass') {
+      const decides =
+        regression.verdict === 'inconclusive' && m.value !== null
+          ? t.bound === null
+            ? '; no absolute bound either: inconclusive'
+            : '; the absolute bound decides'
+          : '';
+      note = [`${regression.note}${decides}`, note].filter(Boolean).join('; ');
+    }
     if (noImpact && (t.metric === 'rto' || t.metric === 'mttr') && verdict !== 'error') {
       verdict = 'inconclusive';
       note = NO_IMPACT;
@@ -247,7 +265,7 @@ export function evaluateTargets(
       bound: t.bound,
       boundText: t.boundText,
       measured: m.value,
-      measuredText: m.notReached && m.value === null ? 'never reached' : fmt(t.unit, m.value),
+      measuredText: m.notReached && m.value === null ? 'never reached' : valueText(t.unit, m.value),
       verdict,
       pass: verdict === 'pass',
       source: t.source,
@@ -255,6 +273,7 @@ export function evaluateTargets(
     if (t.probe) r.probe = t.probe;
     if (t.phase) r.phase = t.phase;
     if (note) r.note = note;
+    if (regression) r.regression = regression;
     return r;
   });
 }

@@ -111,8 +111,9 @@ export interface TargetResult {
   probe?: string;
   phase?: PhaseName;
   unit: MetricUnit;
-  bound: number;
-  /** Bound as the user wrote it, e.g. "5m". */
+  /** The absolute bound; null when the target has only a relative one (`regression`). */
+  bound: number | null;
+  /** Bound as the user wrote it, e.g. "5m"; "" when it has none. */
   boundText: string;
   /** null when it could not be measured (e.g. never recovered). */
   measured: number | null;
@@ -244,4 +245,88 @@ export interface IterationResult {
   faultEndMs?: number;
   /** When the stack reported detection (monotonic ms; mttdMs counts from tInjectMs), else null. */
   detectedAtMs?: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run history and baselines (src/history/): what earlier runs of the same scenario on the same
+// provider measured, and relative bounds judged against them. Interface merging keeps these
+// additions to TargetResult and RunReport in this one block.
+// ---------------------------------------------------------------------------------------------
+
+/** The figures a run is compared on, in report.json's `history` and in each history line. */
+export interface RunFigures {
+  /** Per iteration, from the primary probe; null for an iteration without impact or never recovered. */
+  rtoMs: (number | null)[];
+  /** Median of the iterations' RTOs that have one; null when none has. */
+  rtoMedianMs: number | null;
+  /** Mean of the iterations' RTOs (MTTR); null when none recovered. */
+  mttrMs: number | null;
+  /** Per probe and phase: the worst iteration's p95 latency (null when the phase had no success). */
+  p95Ms: Record<string, Record<PhaseName, number | null>>;
+  /** Acknowledged writes lost, summed over the iterations; null when no probe read its writes back. */
+  lostWrites: { lost: number; acknowledged: number } | null;
+}
+
+/** The run of the same scenario and provider just before this one, as its history line has it. */
+export interface PreviousRun extends RunFigures {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  verdict: Verdict;
+  exitCode: 0 | 1 | 2;
+  /** False when it ran another version of the scenario file (its sha256 differs). */
+  sameScenarioFile: boolean;
+}
+
+/** Medians over the last passing runs (exit code 0) of the same scenario and provider. */
+export interface Baseline {
+  /** How many runs were asked for (--baseline-runs). */
+  runs: number;
+  /** How many passing runs there were to take (at most `runs`). */
+  n: number;
+  /** Their run ids, oldest first. */
+  runIds: string[];
+  rtoMedianMs: number | null;
+  mttrMedianMs: number | null;
+  p95MedianMs: Record<string, Record<PhaseName, number | null>>;
+  lostWritesMedian: number | null;
+  /** How many of them ran another version of the scenario file than this run. */
+  otherScenarioFile: number;
+}
+
+export interface RunHistory {
+  /** The history file read (and appended to after the run). */
+  file: string;
+  /** Earlier runs of this scenario on this provider in the file. */
+  earlierRuns: number;
+  /** Of those, the ones that passed (exit code 0). */
+  passingRuns: number;
+  previous: PreviousRun | null;
+  baseline: Baseline | null;
+}
+
+/** A target's relative bound (`maxRegression`), judged against the baseline median of the same target. */
+export interface RegressionResult {
+  /** As the user wrote it, e.g. "+50%". */
+  maxRegression: string;
+  /** 0.5 for "+50%": the measured value may be at most baseline × (1 + ratio). */
+  ratio: number;
+  /** The baseline median of this target's value and how many runs it is the median of; null when none. */
+  baseline: { n: number; median: number; runIds: string[] } | null;
+  /** baseline × (1 + ratio); null without a baseline. */
+  limit: number | null;
+  /** pass / fail against the limit; inconclusive when there is no baseline or nothing was measured. */
+  verdict: Verdict;
+  /** Why, in words: "regression against baseline (median of 5 runs: 1.6 s)", "no baseline yet: …". */
+  note: string;
+}
+
+export interface TargetResult {
+  /** Present when the target has a relative bound. */
+  regression?: RegressionResult;
+}
+
+export interface RunReport {
+  /** Present unless the run was made with --no-history. */
+  history?: RunHistory;
 }

@@ -49,6 +49,43 @@ describe('renderSummary', () => {
     expect(text).toContain('  runs/x/report.json\n  runs/x/report.md\n');
   });
 
+  it('names the previous run and the baseline when the run read a history', () => {
+    const report = passReport();
+    const none = { p95Ms: {}, lostWrites: null, rtoMs: [], mttrMs: null };
+    report.history = {
+      file: '/h.jsonl',
+      earlierRuns: 2,
+      passingRuns: 1,
+      previous: {
+        runId: 'r-prev',
+        startedAt: 's',
+        finishedAt: 'f',
+        verdict: 'fail',
+        exitCode: 1,
+        sameScenarioFile: true,
+        rtoMedianMs: 4000,
+        ...none,
+      },
+      baseline: {
+        runs: 5,
+        n: 1,
+        runIds: ['r-a'],
+        rtoMedianMs: 1600,
+        mttrMedianMs: 1600,
+        p95MedianMs: {},
+        lostWritesMedian: null,
+        otherScenarioFile: 0,
+      },
+    };
+    expect(renderSummary(report, { color: false })).toContain(
+      'History  previous run r-prev FAIL, RTO median 4 s; baseline RTO median 1.60 s (n=1)  /h.jsonl',
+    );
+    report.history = { file: '/h.jsonl', earlierRuns: 0, passingRuns: 0, previous: null, baseline: null };
+    expect(renderSummary(report, { color: false })).toContain(
+      'History  first run of this scenario here; no baseline yet  /h.jsonl',
+    );
+  });
+
   it('names an iteration the scenario named, with its RPO window', () => {
     const report = splitBrainReport();
     report.iterations[0]!.name = 'partition';

@@ -7,6 +7,7 @@ import type { RunEvent } from '../core/types.js';
 import {
   formatBound,
   formatDuration,
+  formatMaybeDuration,
   formatMeasured,
   formatNumber,
   formatOffset,
@@ -89,6 +90,16 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     out.push(lost.lost > 0 ? paint(text, 'red') : text);
   }
   out.push(`Wall time  ${formatDuration(report.wallMs)}`);
+  const h = report.history;
+  if (h) {
+    const prev = h.previous
+      ? `previous run ${h.previous.runId} ${verdictLabel(h.previous.verdict)}, RTO median ${formatMaybeDuration(h.previous.rtoMedianMs)}`
+      : 'first run of this scenario here';
+    const base = h.baseline
+      ? `baseline RTO median ${formatMaybeDuration(h.baseline.rtoMedianMs)} (n=${h.baseline.n})`
+      : 'no baseline yet';
+    out.push(`History  ${prev}; ${base}  ${paint(h.file, 'dim')}`);
+  }
   out.push('', 'Reports');
   const paths = options.reportPaths ?? [report.runDir];
   for (const p of paths) out.push(`  ${p}`);

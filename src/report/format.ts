@@ -83,9 +83,28 @@ export function formatMeasured(target: TargetResult): string {
   return formatValue(target.measured, target.unit);
 }
 
-/** Bounds are upper limits: a target passes when measured <= bound. */
+/**
+ * Bounds are upper limits: a target passes when measured <= bound. A relative bound reads with its
+ * limit and baseline when there is one: "≤ 5 min and ≤ 2.40 s (baseline 1.60 s +50%)".
+ */
 export function formatBound(target: TargetResult): string {
-  return `≤ ${formatValue(target.bound, target.unit)}`;
+  const parts: string[] = [];
+  if (target.bound !== null) parts.push(`≤ ${formatValue(target.bound, target.unit)}`);
+  const r = target.regression;
+  if (r) {
+    parts.push(
+      r.limit === null || r.baseline === null
+        ? `≤ baseline ${r.maxRegression} (no baseline yet)`
+        : `≤ ${formatValue(r.limit, target.unit)} (baseline ${formatValue(r.baseline.median, target.unit)} ${r.maxRegression})`,
+    );
+  }
+  return parts.join(' and ') || '—';
+}
+
+/** The bound as the scenario wrote it: "5m", "5m and baseline +50%", "baseline +50%". */
+export function boundAsWritten(target: TargetResult): string {
+  const r = target.regression;
+  return [target.boundText, r ? `baseline ${r.maxRegression}` : ''].filter(Boolean).join(' and ');
 }
 
 /** "rto (fault) write" — the metric with whatever narrows it. */

@@ -3,6 +3,7 @@
 import type { RunReport } from '../core/report-model.js';
 import { renderSuiteJunitOf, renderSummaryJson, renderSummaryMarkdown } from '../suite/summary.js';
 import { type ConsoleReporterOptions, consoleReporter } from './console-reporter.js';
+import { drillReporter } from './drill-reporter.js';
 import { fileReporter, type ReportWriter } from './file-reporter.js';
 import { renderHtml } from './html.js';
 import { htmlReporter } from './html-reporter.js';
@@ -36,6 +37,7 @@ export const builtinReporters = {
       render: (_s, _d, reports) => renderSuiteJunitOf(reports),
     }),
   html: () => htmlReporter(),
+  drill: () => drillReporter(),
 } satisfies Record<string, (o: ReporterOptions) => Reporter>;
 
 export type BuiltinReporterName = keyof typeof builtinReporters;

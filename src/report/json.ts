@@ -21,6 +21,7 @@ const TOP_LEVEL_ORDER = [
   'repeat',
   'mttr',
   'targets',
+  'history',
   'iterations',
   'events',
   'definitions',

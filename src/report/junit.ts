@@ -1,7 +1,7 @@
 // junit.xml for CI: one testcase per target, and never a green build for a run that did not pass.
 
 import type { RunReport, TargetResult } from '../core/report-model.js';
-import { formatMeasured, formatValue, targetLabel } from './format.js';
+import { boundAsWritten, formatBound, formatMeasured, formatValue, targetLabel } from './format.js';
 
 /** The Char production of XML 1.0: anything else cannot appear, not even as a character reference. */
 function isXmlChar(c: number): boolean {
@@ -58,9 +58,11 @@ interface Case {
 }
 
 function targetCase(t: TargetResult, asDeclared: boolean): Case {
-  const name = `${targetLabel(t)} <= ${t.boundText}`;
+  const name = `${targetLabel(t)} <= ${boundAsWritten(t)}`;
   const measured = t.measured === null ? `nothing (${t.measuredText || 'not measured'})` : formatMeasured(t);
-  const message = `measured ${measured}, bound ${formatValue(t.bound, t.unit)} (${t.source})`;
+  // An absolute bound alone as a plain value ("bound 5 s"); a relative one with its limit and baseline.
+  const bound = t.regression || t.bound === null ? formatBound(t) : formatValue(t.bound, t.unit);
+  const message = `measured ${measured}, bound ${bound} (${t.source})`;
   const out = `${t.verdict}: ${message}`;
   if (t.verdict === 'pass') return { name, out };
   // A negative control that failed as it declared shows the behaviour it exists to show.
@@ -68,7 +70,8 @@ function targetCase(t: TargetResult, asDeclared: boolean): Case {
   const body = [
     `verdict: ${t.verdict}`,
     `measured: ${t.measured === null ? 'null' : t.measured} (${t.measuredText})`,
-    `bound: ${t.bound} (${t.boundText})`,
+    `bound: ${t.bound} (${t.boundText || 'none'})`,
+    ...(t.regression ? [`relative bound: ${t.regression.maxRegression}: ${t.regression.note}`] : []),
     `source: ${t.source}`,
     ...(t.note ? [`note: ${t.note}`] : []),
   ].join('\n');

@@ -48,7 +48,7 @@ describe('loadReporters', () => {
 
   it('refuses a name that is not a reporter, naming every choice', () => {
     expect(() => checkReporterRef('xml')).toThrow(
-      '--reporter: no reporter named "xml"; expected one of console, json, markdown, junit, html, or the path of a module whose default export is a reporter (e.g. ./my-reporter.js)',
+      '--reporter: no reporter named "xml"; expected one of console, json, markdown, junit, html, drill, or the path of a module whose default export is a reporter (e.g. ./my-reporter.js)',
     );
     expect(checkReporterRef('junit')).toBe('junit');
     expect(checkReporterRef('my-reporter.mjs')).toBe('my-reporter.mjs');

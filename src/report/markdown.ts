@@ -14,6 +14,7 @@ import {
   verdictLabel,
 } from './format.js';
 import { lostWrites, lostWritesText, primaryProbe, recoveryStepsText } from './iteration-facts.js';
+import { historySection } from './markdown-history.js';
 import { iterationSection } from './markdown-iteration.js';
 import { code, inline, table } from './markdown-table.js';
 import { factRows } from './run-facts.js';
@@ -165,9 +166,13 @@ export function renderMarkdown(report: RunReport): string {
     environment(report),
     facts(report),
     targets(report),
+    historySection(report),
     iterations(report),
     timeline(report),
     definitions(report),
   ];
-  return `${sections.map((s) => s.join('\n')).join('\n\n')}\n`;
+  return `${sections
+    .filter((s) => s.length > 0)
+    .map((s) => s.join('\n'))
+    .join('\n\n')}\n`;
 }

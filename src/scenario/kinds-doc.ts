@@ -125,7 +125,7 @@ export function renderKindsDoc(): string {
       ),
     ),
     '## Target metrics\n',
-    'A target is `{ metric, max, source, phase?, probe? }` in a scenario’s `targets:` or an environment’s `targets.yaml`; `probe:` picks the probe (default: the primary probe), `phase:` one of `steady`, `fault`, `recovered`. A target whose phase holds too few operations is not measured (INCONCLUSIVE).\n',
+    'A target is `{ metric, max, maxRegression?, source, phase?, probe? }` in a scenario’s `targets:` or an environment’s `targets.yaml`; `probe:` picks the probe (default: the primary probe), `phase:` one of `steady`, `fault`, `recovered`. A target whose phase holds too few operations is not measured (INCONCLUSIVE). `maxRegression: "+50%"` bounds it relative to the baseline, the median of the same target over the last passing runs in the run history (`--history`): at most 1.5 × that median; with no baseline yet the absolute `max` decides, and a target with only `maxRegression` is INCONCLUSIVE.\n',
     ...Object.entries(METRICS).map(([name, m]) => metricSection(name, m)),
     metricSection('series-p95:<name>, series-max:<name>', SERIES_METRICS),
     '### How they are computed\n',

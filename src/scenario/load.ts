@@ -55,8 +55,12 @@ export interface ResolvedFault {
 export interface ResolvedTarget {
   metric: string;
   unit: MetricUnit;
-  bound: number;
+  /** null when the target has only a relative bound. */
+  bound: number | null;
+  /** As written; "" when there is no absolute bound. */
   boundText: string;
+  /** `maxRegression: "+50%"`: at most baseline × (1 + ratio). */
+  maxRegression?: { text: string; ratio: number };
   phase?: 'steady' | 'fault' | 'recovered';
   probe?: string;
   source: string;
@@ -181,7 +185,7 @@ export function metricUnit(metric: string): MetricUnit {
   return (METRICS as Record<string, { unit: MetricUnit }>)[metric]?.unit ?? SERIES_METRICS.unit;
 }
 
-function parseBound(t: TargetSpec): { bound: number } | { error: string } {
+function parseBound(t: TargetSpec & { max: number | string }): { bound: number } | { error: string } {
   const unit = metricUnit(t.metric);
   if (unit === 'ms') {
     const ms = parseDuration(t.max);
@@ -201,21 +205,37 @@ function parseBound(t: TargetSpec): { bound: number } | { error: string } {
   return { error: `expected a non-negative number for ${t.metric}` };
 }
 
+/** "+50%" or "50%" → 0.5; null when it is not a non-negative percentage. */
+export function parseRegression(text: string): number | null {
+  const m = /^\s*\+?\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  return m ? Number(m[1]) / 100 : null;
+}
+
 function resolveTargets(specs: readonly TargetSpec[], at: string, issues: ValidationIssue[]) {
   const out: ResolvedTarget[] = [];
   specs.forEach((t, i) => {
-    const b = parseBound(t);
+    const b = t.max === undefined ? { bound: null } : parseBound({ ...t, max: t.max });
     if ('error' in b) {
       issues.push({ path: `${at}[${i}].max`, message: `${b.error}, got ${JSON.stringify(t.max)}` });
+      return;
+    }
+    const ratio = t.maxRegression === undefined ? undefined : parseRegression(t.maxRegression);
+    if (ratio === null) {
+      issues.push({
+        path: `${at}[${i}].maxRegression`,
+        message: `expected a percentage such as "+50%" (how far above the baseline median the measured value may go), got ${JSON.stringify(t.maxRegression)}`,
+      });
       return;
     }
     const r: ResolvedTarget = {
       metric: t.metric,
       unit: metricUnit(t.metric),
       bound: b.bound,
-      boundText: String(t.max),
+      boundText: t.max === undefined ? '' : String(t.max),
       source: t.source,
     };
+    if (t.maxRegression !== undefined && ratio !== undefined)
+      r.maxRegression = { text: t.maxRegression, ratio };
     if (t.phase) r.phase = t.phase;
     if (t.probe) r.probe = t.probe;
     out.push(r);

@@ -39,15 +39,27 @@ export const metricName = z.union([
     }),
 ]);
 
-export const target = z.strictObject({
-  metric: metricName.describe(`one of ${BASE_METRICS.join(', ')}, series-p95:<name>, series-max:<name>`),
-  max: z
-    .union([z.number(), z.string()])
-    .describe('the bound: a duration for time metrics, a count, or a ratio / "1%"'),
-  phase: z.enum(PHASE_NAMES).optional(),
-  probe: z.string().optional(),
-  source: z.string().min(1).describe('where the target is documented'),
-});
+export const target = z
+  .strictObject({
+    metric: metricName.describe(`one of ${BASE_METRICS.join(', ')}, series-p95:<name>, series-max:<name>`),
+    max: z
+      .union([z.number(), z.string()])
+      .optional()
+      .describe('the bound: a duration for time metrics, a count, or a ratio / "1%"'),
+    maxRegression: z
+      .string()
+      .optional()
+      .describe(
+        'a bound relative to the baseline (the median of this target over the last passing runs in the history): "+50%" allows at most 1.5 × the baseline',
+      ),
+    phase: z.enum(PHASE_NAMES).optional(),
+    probe: z.string().optional(),
+    source: z.string().min(1).describe('where the target is documented'),
+  })
+  .refine((t) => t.max !== undefined || t.maxRegression !== undefined, {
+    error: 'expected "max", "maxRegression" or both',
+    path: ['max'],
+  });
 
 export const targetsFile = z.strictObject({ targets: z.array(target) });
 

@@ -5,6 +5,7 @@ import type { LoadedScenario } from '../../scenario/load.js';
 import { DEFINITIONS, evaluateTargets, runVerdict } from '../evaluate.js';
 import { exitCodeOf, judgeExpectation } from '../expectation.js';
 import { computeMttr } from '../metrics.js';
+import type { HistoryContext } from '../relative-bound.js';
 import type { IterationResult, RunFacts, RunReport, TargetResult, Verdict } from '../report-model.js';
 import type { Clock, ProviderName, RunEvent } from '../types.js';
 
@@ -29,6 +30,8 @@ export interface FinishedRun {
   /** The environment's and the provider run's facts, the provider's last. */
   info: Record<string, unknown>;
   facts: RunFacts;
+  /** Earlier runs of the scenario (src/history), unless the run keeps no history. */
+  history?: HistoryContext | undefined;
 }
 
 export function buildReport(run: FinishedRun): RunReport {
@@ -41,6 +44,7 @@ export function buildReport(run: FinishedRun): RunReport {
     targets = evaluateTargets(sc.targets, iterations, mttr, {
       primaryProbe: sc.primaryProbe,
       expectImpact: sc.spec.expectImpact,
+      baseline: run.history?.lookup,
     });
     const noImpact = sc.spec.expectImpact && iterations.some((it) => !it.impact);
     verdict = runVerdict(targets, noImpact);
@@ -82,5 +86,6 @@ export function buildReport(run: FinishedRun): RunReport {
     runDir: run.runDir,
   };
   if (error) report.error = error;
+  if (run.history) report.history = run.history.section;
   return report;
 }

@@ -59,7 +59,8 @@ function distro(): string | null {
 const loadAverage = (): [number, number, number] =>
   os.loadavg().map((l) => Math.round(l * 100) / 100) as [number, number, number];
 
-function sha256(file: string): string | null {
+/** The sha256 of a file, hex; null when it cannot be read. */
+export function sha256(file: string): string | null {
   try {
     return createHash('sha256').update(readFileSync(file)).digest('hex');
   } catch {

@@ -7,6 +7,7 @@ import type { LoadedScenario } from '../../scenario/load.js';
 import { createClock } from '../clock.js';
 import { errorMessage, toHarnessError } from '../errors.js';
 import type { ProviderRun } from '../provider.js';
+import type { HistoryContext } from '../relative-bound.js';
 import type { IterationResult, RunReport } from '../report-model.js';
 import type { ProviderName, RunContext } from '../types.js';
 import { betweenIterations } from './between-iterations.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   provider?: ProviderName | undefined;
   /** Who runs it, for the report (default: CHAOS_HARNESS_OPERATOR, else the OS user). */
   operator?: string | undefined;
+  /** Earlier runs of the scenario: the report's history section and the relative bounds' baseline. */
+  history?: HistoryContext | undefined;
 }
 
 /** `info.versions` of the environment: server name → version, as it read them from its binaries. */
@@ -133,6 +136,7 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
     error,
     info: { ...(slot.env?.info ?? {}), ...run.info() },
     facts: facts.finish(versionsOf(slot.env?.info)),
+    history: opts.history,
   });
 }
 
