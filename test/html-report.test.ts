@@ -27,9 +27,15 @@ beforeAll(async () => {
   if (missing) return;
   root = mkdtempSync(join(tmpdir(), 'html-report-test-'));
   out = join(root, 'suite');
-  await exec(process.execPath, ['bin/chaos-harness.js', 'suite', 'http-service-crash', '--out', out], {
-    cwd: PROJECT_ROOT,
-  });
+  // Twice, into one history file: the second summary.html draws both runs in its trend.
+  const history = join(root, 'history.jsonl');
+  for (const dir of [join(root, 'first'), out]) {
+    await exec(
+      process.execPath,
+      ['bin/chaos-harness.js', 'suite', 'http-service-crash', '--out', dir, '--history', history],
+      { cwd: PROJECT_ROOT },
+    );
+  }
   [report] = readRunReports(readSummary(out), out) as [RunReport];
 });
 afterAll(() => {
@@ -118,7 +124,7 @@ describe.skipIf(missing !== undefined)('openFile', () => {
 });
 
 describe.skipIf(missing !== undefined)('summary.html in chromium', () => {
-  it('has a row per scenario linking to its report.html, and says there is no history yet', async () => {
+  it("has a row per scenario linking to its report.html, and the trend of the runs' history file", async () => {
     await using browser = await launchChromium();
     const { page, otherRequests, errors } = await openFile(browser, join(out, 'summary.html'));
     const rows = await page.$$eval('tbody tr', (trs) =>
@@ -129,7 +135,11 @@ describe.skipIf(missing !== undefined)('summary.html in chromium', () => {
     const href = await page.locator('tbody a').getAttribute('href');
     expect(existsSync(resolve(out, href ?? 'none'))).toBe(true);
     expect(resolve(out, href ?? 'none')).toBe(join(report.runDir, 'report.html'));
-    expect(await page.locator('.trend-empty').textContent()).toMatch(/^No history yet/);
+    const trend = await page.$eval('svg.chart[data-chart="rto-trend"]', (svg) => ({
+      series: [...svg.querySelectorAll('path.series')].map((e) => (e as unknown as SvgNode).dataset.series),
+      dots: svg.querySelectorAll('circle.dot').length,
+    }));
+    expect(trend).toEqual({ series: ['http-service-crash'], dots: 2 });
     expect(errors).toEqual([]);
     expect(otherRequests).toEqual([]);
   });

@@ -3,22 +3,13 @@
 
 import { resolve } from 'node:path';
 import type { RunReport } from '../core/report-model.js';
+import type { TrendPoint } from '../history/trend.js';
 import { asDeclared, type SuiteEntry, type SuiteSummary } from '../suite/summary.js';
 import { formatDuration, formatRto } from './format.js';
 import { lineChart } from './html-chart.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { page, table, verdictText } from './html-page.js';
 import { lostWritesText, runLostWrites } from './iteration-facts.js';
-
-/** One earlier (or this) run of a scenario, as the suite history records it. */
-export interface TrendPoint {
-  scenario: string;
-  /** ISO 8601. */
-  startedAt: string;
-  /** null when the run had no RTO figure (no impact, never recovered, error). */
-  rtoMs: number | null;
-  verdict: string;
-}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -166,3 +157,5 @@ export function renderSummaryHtml(
 <footer>${s.tool.name} ${s.tool.version}: summary.html, drawn from the same data as summary.json. It loads nothing from anywhere.</footer>`;
   return page(`Suite: ${declared} of ${total} behaved as declared`, body);
 }
+
+export type { TrendPoint };

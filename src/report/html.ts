@@ -16,6 +16,7 @@ import {
   verdictLabel,
 } from './format.js';
 import { html, type SafeHtml } from './html-escape.js';
+import { historyHtml } from './html-history.js';
 import { iterationHtml } from './html-iteration.js';
 import { page, table, verdictBadge, verdictText } from './html-page.js';
 import { lostWrites, lostWritesText, primaryProbe, recoveryStepsText } from './iteration-facts.js';
@@ -124,7 +125,7 @@ function definitions(r: RunReport): SafeHtml {
 }
 
 export function renderHtml(r: RunReport): string {
-  const body = html`${header(r)}${targets(r)}${iterationsTable(r)}${r.iterations.map(iterationHtml)}${facts(r)}${events(r)}${definitions(r)}
+  const body = html`${header(r)}${targets(r)}${historyHtml(r)}${iterationsTable(r)}${r.iterations.map(iterationHtml)}${facts(r)}${events(r)}${definitions(r)}
 <footer>${r.tool.name} ${r.tool.version}: report.html, drawn from the same data as report.json. It loads nothing from anywhere.</footer>`;
   return page(`${verdictLabel(r.verdict)}: ${r.scenario.name}`, body);
 }

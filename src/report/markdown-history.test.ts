@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunHistory, RunReport } from '../core/report-model.js';
 import { passReport } from './fixtures/run-reports.js';
+import { changePercent, comparisonRows } from './history-comparison.js';
+import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { changePercent } from './markdown-history.js';
 
 const figures = {
   p95Ms: { writes: { steady: 5, fault: 120, recovered: 6 } },
@@ -114,5 +115,61 @@ describe('changePercent', () => {
     [1000, null, '—'],
   ])('%s against %s is %s', (now, base, text) => {
     expect(changePercent(now, base)).toBe(text);
+  });
+});
+
+describe('report.html: Compared with earlier runs', () => {
+  it('shows the same previous run, baseline and rows as report.md', () => {
+    const report = withHistory({
+      file: '/runs/history.jsonl',
+      earlierRuns: 2,
+      passingRuns: 2,
+      previous: {
+        runId: 'r-prev',
+        startedAt: '2025-02-28T02:00:00.000Z',
+        finishedAt: '2025-02-28T02:01:40.000Z',
+        verdict: 'pass',
+        exitCode: 0,
+        sameScenarioFile: true,
+        rtoMs: [4000],
+        rtoMedianMs: 4000,
+        mttrMs: 4000,
+        ...figures,
+      },
+      baseline: {
+        runs: 5,
+        n: 2,
+        runIds: ['r-a', 'r-prev'],
+        rtoMedianMs: 2000,
+        mttrMedianMs: 2000,
+        p95MedianMs: { writes: { steady: 5, fault: 100, recovered: 6 } },
+        lostWritesMedian: 0,
+        otherScenarioFile: 0,
+      },
+    });
+    const page = renderHtml(report);
+    const section = page.slice(
+      page.indexOf('<section id="history">'),
+      page.indexOf('</section>', page.indexOf('<section id="history">')),
+    );
+    expect(section).toContain(
+      'Previous run: <code>r-prev</code>, started 2025-02-28T02:00:00.000Z, PASS (exit code 0).',
+    );
+    expect(section).toContain(
+      'Baseline: the median of the last 2 passing run(s) (up to 5 are taken): r-a, r-prev.',
+    );
+    // Each row of report.md's table is a row here, cell for cell.
+    for (const row of comparisonRows(report))
+      expect(section).toContain(`<td>${row[0]}</td><td class="num">${row[1]}</td>`);
+    expect(comparisonRows(report).length).toBeGreaterThan(2);
+  });
+
+  it('says so when there is no earlier run', () => {
+    const page = renderHtml(
+      withHistory({ file: '/h.jsonl', earlierRuns: 0, passingRuns: 0, previous: null, baseline: null }),
+    );
+    expect(page).toContain(
+      'No earlier run of <code>postgres-primary-down</code> on provider local in <code>/h.jsonl</code>',
+    );
   });
 });
