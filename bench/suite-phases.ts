@@ -67,3 +67,42 @@ export function addBreakdowns(a: Breakdown, b: Breakdown): Breakdown {
   for (const k of BUCKETS) out[k] = a[k] + b[k];
   return out;
 }
+
+/** Phases whose length the scenario fixes (steady, observe, settle) or the system under test does
+ * (fault: injection and recovery, bounded by the scenario's timeouts); the rest is the harness's. */
+export const SCENARIO_BUCKETS: readonly Bucket[] = ['steady', 'fault', 'observe', 'settle'];
+
+export function harnessShare(b: Breakdown): number {
+  return BUCKETS.filter((k) => !SCENARIO_BUCKETS.includes(k)).reduce((a, k) => a + b[k], 0);
+}
+
+/** A run as sharing looks at it: which environment with which options on which provider. */
+export interface RunShape {
+  name: string;
+  environment: string;
+  provider: string;
+  options: unknown;
+  phases: Breakdown;
+}
+
+/**
+ * The most that one bring-up shared by consecutive scenarios of the same environment, options and
+ * provider could save: every such follower's bring-up and its predecessor's teardown (before any
+ * health check or reset, which would cost time of their own).
+ */
+export function sharedBringUpBound(runs: readonly RunShape[]): { savedMs: number; pairs: string[] } {
+  let savedMs = 0;
+  const pairs: string[] = [];
+  for (let i = 1; i < runs.length; i++) {
+    const a = runs[i - 1] as RunShape;
+    const b = runs[i] as RunShape;
+    const same =
+      a.environment === b.environment &&
+      a.provider === b.provider &&
+      JSON.stringify(a.options ?? {}) === JSON.stringify(b.options ?? {});
+    if (!same) continue;
+    savedMs += a.phases.teardown + b.phases['bring-up'];
+    pairs.push(`${a.name} -> ${b.name}`);
+  }
+  return { savedMs, pairs };
+}

@@ -13,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunReport } from '../src/core/report-model.js';
 import type { SuiteSummary } from '../src/suite/summary.js';
-import { addBreakdowns, type Breakdown, BUCKETS, breakdownOf, emptyBreakdown } from './suite-phases.js';
+import {
+  addBreakdowns,
+  type Breakdown,
+  BUCKETS,
+  breakdownOf,
+  emptyBreakdown,
+  harnessShare,
+  sharedBringUpBound,
+} from './suite-phases.js';
 
 const TARGET_MS = 5 * 60_000;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +29,9 @@ const DEFAULT_BEFORE = join(ROOT, 'bench', 'suite-time.before.json');
 
 interface ScenarioFigures {
   name: string;
+  environment: string;
+  provider: string;
+  options: unknown;
   verdict: string;
   asDeclared: boolean;
   wallMs: number;
@@ -80,6 +91,9 @@ function figuresOf(
     const report = JSON.parse(readFileSync(join(dir, e.report), 'utf8')) as RunReport;
     return {
       name: e.name,
+      environment: report.environment.name,
+      provider: report.environment.provider,
+      options: report.facts.environmentOptions,
       verdict: e.verdict,
       asDeclared: e.exitCode === 0,
       wallMs: report.wallMs,
@@ -122,6 +136,17 @@ function print(now: SuiteFigures, before: SuiteFigures | undefined): void {
     console.log(
       `before: ${minSec(before.suiteWallMs)} (${before.date}, load ${before.load.start.map((l) => l.toFixed(2)).join(' ')} at the start; ${before.command}, ${before.commit})`,
     );
+  const own = harnessShare(now.total);
+  console.log(
+    `the harness's own phases (bring-up, verify, teardown, other): ${sec(own)} s of ${sec(now.suiteWallMs)} s ` +
+      `(${Math.round((own / now.suiteWallMs) * 100)}%); the rest is steady state, fault and recovery, observe and settle, ` +
+      'whose lengths the scenarios and the stacks fix',
+  );
+  const shared = sharedBringUpBound(now.scenarios);
+  console.log(
+    `one bring-up shared by consecutive scenarios of the same environment, options and provider would save at most ${sec(shared.savedMs)} s` +
+      (shared.pairs.length ? ` (${shared.pairs.join(', ')})` : ''),
+  );
   const declared = now.scenarios.filter((s) => s.asDeclared).length;
   console.log(
     `${declared} of ${now.scenarios.length} scenarios behaved as declared; target <= ${minSec(TARGET_MS)}: ${now.suiteWallMs <= TARGET_MS ? 'met' : 'NOT met'}`,
