@@ -179,6 +179,9 @@ if (args.from) {
   const date = new Date().toISOString();
   const start = loadavg();
   try {
+    console.log(
+      `running every built-in scenario (${args.provider} provider) into ${out}; reports there as they end`,
+    );
     await runSuiteCommand(cmd);
     figures = figuresOf(out, {
       date,
