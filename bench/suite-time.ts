@@ -71,11 +71,15 @@ function commitOf(): string {
 /** Runs the suite with the harness's own command, as a nightly job does; resolves to its exit code. */
 function runSuiteCommand(cmd: string[]): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, cmd, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    // Ctrl-C reaches the child through the terminal; a SIGTERM sent to the bench alone is passed on,
-    // and the bench waits for the suite's teardown either way.
+    // In a process group of its own, so that Ctrl-C reaches it once, passed on by the bench (a
+    // second signal would make it exit without tearing down); the bench waits for its teardown.
+    const child = spawn(process.execPath, cmd, {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on('SIGINT', () => undefined);
+    process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
     child.on('error', fail);
     child.on('exit', (code, signal) => done(code ?? (signal ? 2 : 0)));
