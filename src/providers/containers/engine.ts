@@ -15,6 +15,12 @@ export const LABELS = {
   run: 'chaos-harness.run',
   /** `<pid>:<start ticks>` of the harness that owns the run: alive or not tells the sweep. */
   owner: 'chaos-harness.owner',
+  /**
+   * The run registry (state directory) of the harness that owns the run. A sweep removes only the
+   * dead runs of its own registry: one per machine by default, so every run; a test file with a
+   * registry of its own sweeps its own runs only, never another file's that it is still checking.
+   */
+  registry: 'chaos-harness.registry',
   service: 'chaos-harness.service',
   /** On a volume the run was told to keep (`keepVolumes: true`): no teardown or sweep removes it. */
   keepVolume: 'chaos-harness.keep',

@@ -3,7 +3,7 @@
 
 import type Docker from 'dockerode';
 import type { LogFn } from '../../core/types.js';
-import { processStartTicks } from '../local/run-registry.js';
+import { processStartTicks, recordsDir } from '../local/run-registry.js';
 import { type BuildSpec, buildServiceImage } from './build.js';
 import { connectEngine, LABELS, requireImages } from './engine.js';
 import { type ContainerSpec, ManagedContainer } from './managed-container.js';
@@ -32,6 +32,7 @@ export class ContainerRuntime implements AsyncDisposable {
       [LABELS.harness]: '1',
       [LABELS.run]: runId,
       [LABELS.owner]: `${process.pid}:${processStartTicks(process.pid) ?? ''}`,
+      [LABELS.registry]: recordsDir(),
     };
     const network = `chaos-harness-${runId}`;
     await docker.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: labels });

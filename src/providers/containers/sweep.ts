@@ -1,7 +1,7 @@
 // After a SIGKILL of the harness, its containers and network outlive it. The next run (of any
 // provider) removes those whose owner is gone, and says what it removed.
 
-import { processStartTicks } from '../local/run-registry.js';
+import { processStartTicks, recordsDir } from '../local/run-registry.js';
 import { connectEngine, engineConfigured, LABELS } from './engine.js';
 import { removeRun } from './runtime.js';
 
@@ -29,6 +29,10 @@ export async function sweepDeadContainerRuns(
     docker.listVolumes({ filters }),
   ]);
   const dead = new Set<string>();
+  const registry = recordsDir();
+  // Labelled before the registry label existed: every harness's to sweep, as then.
+  const ours = (x: Record<string, string> | undefined) =>
+    x?.[LABELS.registry] === undefined || x[LABELS.registry] === registry;
   const swept = (volumes.Volumes ?? []).filter((v) => v.Labels?.[LABELS.keepVolume] !== '1');
   for (const x of [
     ...containers.map((c) => c.Labels),
@@ -36,7 +40,7 @@ export async function sweepDeadContainerRuns(
     ...swept.map((v) => v.Labels),
   ]) {
     const runId = x?.[LABELS.run];
-    if (runId && only(runId) && !ownerAlive(x?.[LABELS.owner])) dead.add(runId);
+    if (runId && only(runId) && ours(x) && !ownerAlive(x?.[LABELS.owner])) dead.add(runId);
   }
   const out: { runId: string; containers: number; networks: number; volumes: number }[] = [];
   for (const runId of dead) {
