@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 import { createClock } from '../src/core/clock.js';
+import { computeSchedule } from '../src/core/metrics.js';
 import { OpenLoop } from '../src/probes/open-loop.js';
 
 const seconds = Number(process.argv[2] ?? 3);
@@ -41,7 +42,7 @@ try {
       const loop = new OpenLoop({ intervalMs, timeoutMs: 1000, clock, op });
       loop.start();
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      const rate = loop.rate();
+      const rate = computeSchedule(loop.ops, { intervalMs, endMs: clock.now() });
       await loop.stop();
       const recs = loop.ops;
       const ok = recs.filter((o) => o.outcome === 'ok');

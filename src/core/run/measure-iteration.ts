@@ -1,5 +1,5 @@
 import type { LoadedScenario } from '../../scenario/load.js';
-import { computeRpo, computeRto, summarizePhases, summarizeSeries } from '../metrics.js';
+import { computeRpo, computeRto, computeSchedule, summarizePhases, summarizeSeries } from '../metrics.js';
 import type { IterationResult, ProbeIterationResult } from '../report-model.js';
 import type { Incident, RunContext, RunningProbe } from '../types.js';
 import type { ActiveFault } from './inject.js';
@@ -42,6 +42,7 @@ export async function measureIteration(m: {
       timeoutMs: p.timeoutMs,
       phases: summarizePhases(ops, bounds),
       rto,
+      schedule: computeSchedule(ops, { intervalMs: p.intervalMs, endMs }),
     };
     if (p.verify) {
       const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
