@@ -10,6 +10,7 @@ import {
   formatMeasured,
   formatNumber,
   formatOffset,
+  formatPrimarySchedule,
   formatRto,
   iterationLabel,
   targetLabel,
@@ -88,6 +89,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     const text = `Lost writes  ${lost.lost} of ${lost.acknowledged} acknowledged${split}`;
     out.push(lost.lost > 0 ? paint(text, 'red') : text);
   }
+  out.push(`Schedule  ${formatPrimarySchedule(report)}`);
   out.push(`Wall time  ${formatDuration(report.wallMs)}`);
   out.push('', 'Reports');
   const paths = options.reportPaths ?? [report.runDir];

@@ -14,6 +14,7 @@ import {
   formatOffset,
   formatPercent,
   formatRto,
+  formatSchedule,
   iterationLabel,
 } from './format.js';
 import { code, inline, table } from './markdown-table.js';
@@ -64,6 +65,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
     `- First failure: ${offset(p.rto.firstFailureMs)}; last failure: ${offset(p.rto.lastFailureMs)}`,
+    ...(p.schedule ? [`- Schedule: ${formatSchedule(p.schedule)}`] : []),
     '',
     table(
       ['Phase', 'Ops', 'OK', 'Failed', 'Unknown', 'Error rate', 'p50', 'p95', 'p99', 'max', 'Phase length'],
