@@ -184,6 +184,8 @@ async function main(): Promise<boolean> {
   await using stack = new AsyncDisposableStack();
   const targets = new Map<Kind, Target>();
   const want = (...ks: Kind[]) => ks.some((k) => kinds.includes(k));
+  const probeOn = (kind: Exclude<Kind, 'no-op'>, ctx: RunContext, target: TargetSelector, params: unknown) =>
+    targets.set(kind, { probe: builtinProbes[kind] as AnyProbe, ctx, target, params });
   if (want('no-op')) {
     // runOpenLoop reads nothing of the context but its clock.
     const ctx = { clock: createClock() } as RunContext;
@@ -194,22 +196,15 @@ async function main(): Promise<boolean> {
     const env = stack.use(await startEnvironment(ctx, undefined, 'bench/probe-capacity.ts'));
     const run = ctx.runContext(env);
     const api = { service: 'api' };
-    const probeOn = (kind: Exclude<Kind, 'no-op'>, params: unknown) =>
-      targets.set(kind, { probe: builtinProbes[kind] as AnyProbe, ctx: run, target: api, params });
-    probeOn('http', { path: '/health' });
-    probeOn('tcp', { endpoint: 'http' });
-    probeOn('http-write', { path: '/kv/{id}', readPath: '/kv/{id}' });
+    probeOn('http', run, api, { path: '/health' });
+    probeOn('tcp', run, api, { endpoint: 'http' });
+    probeOn('http-write', run, api, { path: '/kv/{id}', readPath: '/kv/{id}' });
   }
   interrupt.signal.throwIfAborted();
   if (want('postgres-write')) {
     const ctx = stack.use(testContext('probe-capacity-pg', join(PROJECT_ROOT, 'environments/postgres-ha')));
     const env = stack.use(await postgresHa.start(ctx, postgresHaOptions.parse({})));
-    targets.set('postgres-write', {
-      probe: builtinProbes['postgres-write'] as AnyProbe,
-      ctx: ctx.runContext(env),
-      target: { role: 'primary' },
-      params: {},
-    });
+    probeOn('postgres-write', ctx.runContext(env), { role: 'primary' }, {});
   }
   interrupt.signal.throwIfAborted();
   if (want('redis-write')) {
@@ -218,12 +213,7 @@ async function main(): Promise<boolean> {
     );
     // No fault proxy: it would run in this process and be measured as the probe's cost.
     const env = stack.use(await redisSentinel.start(ctx, redisSentinelOptions.parse({ viaProxy: false })));
-    targets.set('redis-write', {
-      probe: builtinProbes['redis-write'] as AnyProbe,
-      ctx: ctx.runContext(env),
-      target: { role: 'primary' },
-      params: {},
-    });
+    probeOn('redis-write', ctx.runContext(env), { role: 'primary' }, {});
   }
   interrupt.signal.throwIfAborted();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedTarget } from '../../scenario/load.js';
-import { computeSchedule } from '../metrics.js';
+import { computeSchedule, summarizePhases } from '../metrics.js';
 import type { IterationResult, ProbeIterationResult } from '../report-model.js';
 import type { OpRecord } from '../types.js';
 import { behindSchedule } from './build-report.js';
@@ -24,24 +24,12 @@ function ops(lag: (k: number) => number, hangs: (k: number) => boolean = () => f
 }
 
 function probe(name: string, history: OpRecord[]): ProbeIterationResult {
-  const none = {
-    count: 0,
-    ok: 0,
-    failed: 0,
-    unknown: 0,
-    errorRate: 0,
-    p50Ms: null,
-    p95Ms: null,
-    p99Ms: null,
-    maxMs: null,
-    durationMs: 0,
-  };
   return {
     probe: name,
     kind: 'synthetic',
     intervalMs: INTERVAL_MS,
     timeoutMs: 1000,
-    phases: { steady: none, fault: none, recovered: none },
+    phases: summarizePhases([], { startMs: 0, tInjectMs: 5000, endMs: 500 * INTERVAL_MS }),
     rto: {
       rtoMs: null,
       recoveredAtMs: null,
