@@ -215,7 +215,7 @@ export function nodeProcesses(n: PgNode): ProcStat[] {
  */
 export async function crashPgNode(n: PgNode): Promise<Released> {
   const procs = nodeProcesses(n);
-  const held = heldResources(procs.map((p) => p.pid));
+  const held = await heldResources(procs.map((p) => p.pid));
   signalAll(procs, 'SIGCONT');
   signalAll(procs, 'SIGKILL');
   await n.proc?.exited;
@@ -230,7 +230,7 @@ export async function crashPgNode(n: PgNode): Promise<Released> {
 export async function stopPgNode(n: PgNode, graceMs: number): Promise<Released> {
   const proc = n.proc;
   const procs = nodeProcesses(n);
-  const held = heldResources(procs.map((p) => p.pid));
+  const held = await heldResources(procs.map((p) => p.pid));
   if (proc?.running) {
     proc.signal('SIGCONT');
     // SIGTERM to the whole group would also reach the postmaster, whose smart shutdown waits for clients.
