@@ -147,7 +147,8 @@ export function formatPrimarySchedule(report: RunReport): string {
   const ps: PrimarySchedule | undefined = primarySchedule(report);
   if (!ps) {
     const name = report.primaryProbe ? ` "${report.primaryProbe}"` : '';
-    return `primary probe${name}: schedule not measured (no iteration completed)`;
+    const why = report.iterations.length === 0 ? 'no iteration completed' : 'not in this report';
+    return `primary probe${name}: schedule not measured (${why})`;
   }
   const which =
     ps.iterations > 1 ? ` (worst of ${ps.iterations} iterations: ${iterationLabel(ps.iteration)})` : '';

@@ -131,6 +131,13 @@ describe('renderMarkdown', () => {
       expect(renderMarkdown(errorReport())).toContain(
         '- Schedule: primary probe "writes": schedule not measured (no iteration completed)',
       );
+      // A report written before schedules were measured (merge reads old report.json files).
+      const old = passReport();
+      for (const it of old.iterations) for (const p of it.probes) delete p.schedule;
+      delete old.primaryProbe;
+      expect(renderMarkdown(old)).toContain(
+        '- Schedule: primary probe: schedule not measured (not in this report)',
+      );
     });
   });
 });
