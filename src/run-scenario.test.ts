@@ -6,8 +6,10 @@ import type { Kinds } from './core/run/deps.js';
 import type { AnyProbe, RunningProbe } from './core/types.js';
 import { builtinProbes } from './probes/index.js';
 import { markedProcesses } from './providers/local/run-registry.js';
+import { renderSummary } from './report/console.js';
 import { writeReports } from './report/index.js';
 import { renderJunit } from './report/junit.js';
+import { renderMarkdown } from './report/markdown.js';
 import { runScenario } from './run-scenario.js';
 import { loadScenario, PROJECT_ROOT } from './scenario/load.js';
 
@@ -85,6 +87,13 @@ describe('runScenario', () => {
     }
     expect(report.mttr?.n).toBe(2);
     expect(existsSync(report.runDir)).toBe(true);
+    // Requests to the frozen service hang until their timeout, yet each started on its slot: the
+    // schedule is of the start, so the pause made nothing late and the run was judged.
+    for (const it of report.iterations) {
+      const s = it.probes[0]?.schedule;
+      expect(it.probes[0]?.phases.fault.unknown).toBeGreaterThan(5);
+      expect(s?.lateShare).toBeLessThanOrEqual(0.01);
+    }
   });
 
   describe('a probe whose client breaks mid-run', () => {
@@ -132,6 +141,68 @@ describe('runScenario', () => {
         expect(report.events.some((e) => e.type === 'probe-failed' && e.data?.probe === 'api')).toBe(true);
       },
     );
+  });
+
+  describe('a probe that falls behind its schedule', () => {
+    /** Busy for `ms`, as a synchronous chunk of harness work would be. */
+    const block = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {}
+    };
+    /**
+     * The real http probe, with the harness's event loop starved by a 120 ms synchronous block
+     * every 500 ms while it runs: about 2 of every 10 of its 50 ms slots start more than an
+     * interval late. Every slot is still issued (caught up), so the live watchdog sees a full
+     * issue count; the schedule lag is what shows the slip.
+     */
+    function starved(): Partial<Kinds> {
+      const http = builtinProbes.http as AnyProbe;
+      const probe: AnyProbe = {
+        params: http.params,
+        async start(ctx, params, common) {
+          const real: RunningProbe = await http.start(ctx, params, common);
+          const hog = setInterval(() => block(120), 500);
+          return {
+            ...real,
+            async stop() {
+              clearInterval(hog);
+              await real.stop();
+            },
+            async [Symbol.asyncDispose]() {
+              clearInterval(hog);
+              await real[Symbol.asyncDispose]();
+            },
+          };
+        },
+      };
+      return { probes: { ...builtinProbes, http: probe } };
+    }
+
+    it('ends ERROR PROBE_BEHIND_SCHEDULE, judges no target, and every report names the schedule lag', async () => {
+      const report = await run('http-service-crash', 'runner-test-behind', starved());
+      expect(report.verdict).toBe('error');
+      expect(report.exitCode).toBe(2);
+      expect(report.targets).toEqual([]);
+      expect(report.error?.code).toBe('PROBE_BEHIND_SCHEDULE');
+      expect(report.error?.message).toMatch(
+        /^iteration 1: probe "api" fell behind its schedule: [\d.]+% of its \d+ scheduled operations \(\d+\) started more than one interval \(50 ms\) late or never started \(at most 1% may\); p99 schedule lag [\d.]+ ms/,
+      );
+      const s = report.iterations[0]?.probes[0]?.schedule;
+      expect(s?.lateShare).toBeGreaterThan(0.01);
+      // A slot falls due at most 50 ms into each 120 ms block, so it starts at least 70 ms late.
+      expect(s?.lagMaxMs).toBeGreaterThan(60);
+      expect(report.events.some((e) => e.type === 'probe-behind-schedule' && e.data?.probe === 'api')).toBe(
+        true,
+      );
+      const line =
+        /primary probe "api" \(every 50 ms\): [\d.]+ of 20 ops\/s achieved; schedule lag p50 .*, p99 .*/;
+      expect(renderMarkdown(report)).toMatch(line);
+      expect(renderSummary(report, { color: false })).toMatch(line);
+      expect(renderJunit(report)).toMatch(
+        /<error message="PROBE_BEHIND_SCHEDULE: iteration 1: probe &quot;api&quot;/,
+      );
+      expect(renderJunit(report)).toMatch(new RegExp(`<system-out>${line.source}`));
+    });
   });
 
   describe('a negative control', () => {

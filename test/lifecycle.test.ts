@@ -151,7 +151,7 @@ interface RunPicture {
   dirs: string[];
 }
 
-function pictureOf(cliPid: number, runId: string): RunPicture {
+async function pictureOf(cliPid: number, runId: string): Promise<RunPicture> {
   const all = allProcesses();
   const pids = withDescendants([cliPid, ...markedProcesses(runId).map((m) => m.pid)], all);
   pids.delete(cliPid);
@@ -162,7 +162,7 @@ function pictureOf(cliPid: number, runId: string): RunPicture {
     procs,
     titles: live.map(readTitle),
     ports: listeningPorts(live),
-    held: heldResources(live),
+    held: await heldResources(live),
     dirs: record.dirs,
   };
 }
@@ -192,7 +192,7 @@ async function killDuringFaultThenSweep(
     },
     60_000,
   );
-  const before = pictureOf(cli.child.pid as number, runId);
+  const before = await pictureOf(cli.child.pid as number, runId);
   cli.child.kill('SIGKILL');
   await cli.exited;
   expect(before.procs.length).toBeGreaterThanOrEqual(expectAtLeast.processes);

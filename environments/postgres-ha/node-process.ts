@@ -214,8 +214,12 @@ export function nodeProcesses(n: PgNode): ProcStat[] {
  * segments and the unix socket and its lock file. A crashed machine loses them too.
  */
 export async function crashPgNode(n: PgNode): Promise<Released> {
-  const procs = nodeProcesses(n);
-  const held = heldResources(procs.map((p) => p.pid));
+  const pictured = nodeProcesses(n);
+  const held = await heldResources(pictured.map((p) => p.pid));
+  // The picture took a while (read asynchronously, not to stall the probes): pg_autoctl may have
+  // forked since, and a child left alive would start postgres again. Kill the node as it is now.
+  const now = nodeProcesses(n);
+  const procs = [...now, ...pictured.filter((p) => !now.some((q) => q.pid === p.pid))];
   signalAll(procs, 'SIGCONT');
   signalAll(procs, 'SIGKILL');
   await n.proc?.exited;
@@ -230,7 +234,7 @@ export async function crashPgNode(n: PgNode): Promise<Released> {
 export async function stopPgNode(n: PgNode, graceMs: number): Promise<Released> {
   const proc = n.proc;
   const procs = nodeProcesses(n);
-  const held = heldResources(procs.map((p) => p.pid));
+  const held = await heldResources(procs.map((p) => p.pid));
   if (proc?.running) {
     proc.signal('SIGCONT');
     // SIGTERM to the whole group would also reach the postmaster, whose smart shutdown waits for clients.

@@ -31,6 +31,28 @@ function probeOf(
   return it.probes.find((p) => p.probe === primary);
 }
 
+/** Metrics that read written data back: judged on a probe that verifies writes. */
+const readsBack = (metric: string) => metric.startsWith('rpo') || metric.startsWith('lost');
+
+/**
+ * The probes whose figures decide an iteration's targets: the primary probe, and the probe each
+ * target judges. Their instruments must be trustworthy (probe-health.ts) for any verdict at all.
+ */
+export function judgedProbes(
+  targets: readonly ResolvedTarget[],
+  it: IterationResult,
+  primary: string,
+): ProbeIterationResult[] {
+  const judged = new Set<ProbeIterationResult>();
+  const main = it.probes.find((p) => p.probe === primary);
+  if (main) judged.add(main);
+  for (const t of targets) {
+    const p = probeOf(it, t, primary, readsBack(t.metric));
+    if (p) judged.add(p);
+  }
+  return [...judged];
+}
+
 interface Measured {
   value: number | null;
   note?: string;
@@ -82,9 +104,7 @@ function measure(
   mttr: MttrResult | null,
   primary: string,
 ): Measured {
-  const probes = its.map((it) =>
-    probeOf(it, t, primary, t.metric.startsWith('rpo') || t.metric.startsWith('lost')),
-  );
+  const probes = its.map((it) => probeOf(it, t, primary, readsBack(t.metric)));
   if (probes.some((p) => p === undefined)) {
     return {
       value: null,
@@ -302,4 +322,6 @@ export const DEFINITIONS: Record<string, string> = {
   notMeasured: `A target whose phase holds fewer than ${MIN_OPS} operations in some iteration (or whose probe acknowledged fewer than ${MIN_OPS} writes, or attempted fewer than ${MIN_OPS} after the fault for lost-writes-after-fault) is not measured: INCONCLUSIVE, never PASS.`,
   instrument:
     'A probe whose client ended, or that issued fewer than 70% of its scheduled operations over a window of max(2 s, 10 intervals), stopped working: the run is ERROR (PROBE_FAILED) naming the probe, not a FAIL of the system under test.',
+  schedule:
+    'Schedule lag = the start of an operation minus the slot the open-loop schedule gave it (first slot + n × interval); a slot no operation started for counts as missed. If, in some iteration, more than 1% of the slots of the primary probe (or of a probe a target judges) started more than one interval late or never, the probe measured its own scheduler (coordinated omission): the run is ERROR (PROBE_BEHIND_SCHEDULE) naming the probe, and no target is judged. Only the start counts: an operation that hangs until its timeout during a fault started on time.',
 };

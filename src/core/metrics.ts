@@ -8,5 +8,7 @@ export { phaseBounds, summarizePhases, summarizeSeries } from './metrics/phases.
 export { computeRpo } from './metrics/rpo.js';
 export type { RtoOptions } from './metrics/rto.js';
 export { computeRto } from './metrics/rto.js';
+export type { ScheduleOptions } from './metrics/schedule.js';
+export { computeSchedule } from './metrics/schedule.js';
 export type { TimelineWindow } from './metrics/timeline.js';
 export { computeTimeline, TIMELINE_BUCKET_MS } from './metrics/timeline.js';

@@ -2,6 +2,7 @@
 // fell behind its schedule measures nothing about the system under test: the run must end ERROR,
 // naming the probe, never a FAIL of the stack. Pure: a probe's own account and its recorded ops.
 
+import type { ProbeIterationResult } from './report-model.js';
 import type { OpRecord } from './types.js';
 
 /** An open-loop probe must issue at least this share of its scheduled operations. */
@@ -48,4 +49,32 @@ export function probeFailure(probe: WatchedProbe, nowMs: number, startedMs: numb
   return issued === 0
     ? `issued no operation for ${Math.round(windowMs)} ms ${at} (scheduled every ${probe.intervalMs} ms)`
     : `fell behind its schedule: issued ${issued} of ${Math.round(scheduled)} scheduled operations ${at} (minimum ${MIN_ISSUE_RATIO * 100}%)`;
+}
+
+/**
+ * A probe whose schedule slipped for more than this share of its operations (each started more
+ * than one interval late, or never) measured its own scheduler as much as the stack: its figures
+ * are not trustworthy (coordinated omission), so the run is ERROR, never a verdict.
+ */
+export const MAX_LATE_SHARE = 0.01;
+
+const ms = (v: number) => `${Number(v.toPrecision(3))} ms`;
+
+/**
+ * Why an iteration's figures of probe `p` are not trustworthy because its scheduler fell behind,
+ * or undefined when it kept its schedule (or records none: a kind with its own load generator).
+ * The lag is of each op's start, never of its completion: ops that hang during a fault are on time.
+ */
+export function scheduleFailure(
+  p: Pick<ProbeIterationResult, 'probe' | 'intervalMs' | 'schedule'>,
+): string | undefined {
+  const s = p.schedule;
+  if (!s || s.lagP99Ms === null || s.lateShare <= MAX_LATE_SHARE) return undefined;
+  const share = `${(s.lateShare * 100).toFixed(s.lateShare < 0.1 ? 2 : 1)}%`;
+  return (
+    `probe "${p.probe}" fell behind its schedule: ${share} of its ${s.scheduled} scheduled operations (${s.late}) ` +
+    `started more than one interval (${ms(p.intervalMs)}) late or never started (at most ${MAX_LATE_SHARE * 100}% may); ` +
+    `p99 schedule lag ${ms(s.lagP99Ms)}, max ${ms(s.lagMaxMs ?? s.lagP99Ms)}; ` +
+    `${Math.round(s.achievedPerSec)} of ${Math.round(s.requestedPerSec)} operations/s achieved`
+  );
 }

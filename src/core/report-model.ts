@@ -58,7 +58,49 @@ export interface RpoResult {
   rpoMs: number;
 }
 
-export interface ProbeIterationResult {
+// ---- Schedule of an open-loop probe (coordinated omission; issue 17 item 3) -----------------
+// How well the probe kept its own schedule: the harness's lag, never the system's latency. Kept
+// together in this block so other additions to these interfaces merge without touching it.
+
+export interface ProbeSchedule {
+  /** 1000 / interval. */
+  requestedPerSec: number;
+  /** Operations started per second, from the probe's first slot to the end of the iteration. */
+  achievedPerSec: number;
+  /** Slots due from the first one to one interval before the end (each should have started an op). */
+  scheduled: number;
+  /** Operations started in that window. */
+  issued: number;
+  /** Due slots that never started an op (skipped by a scheduler far behind, or not reached before the end). */
+  missed: number;
+  /**
+   * How far an op's start trailed its slot (ms), over every due slot; a missed slot counts with the
+   * lag it would have had (until the next op started, or the end). null when the kind keeps its own
+   * schedule and records no slots (http-load).
+   */
+  lagP50Ms: number | null;
+  lagP99Ms: number | null;
+  lagMaxMs: number | null;
+  /** Slots whose op started more than one interval late, or never started. */
+  late: number;
+  /** late / scheduled; 0 when nothing was scheduled. */
+  lateShare: number;
+}
+
+/** The schedule fields of ProbeIterationResult (merged into it below). */
+export interface ProbeScheduleFields {
+  /** Absent in reports written before schedules were measured. */
+  schedule?: ProbeSchedule;
+}
+
+/** The schedule fields of RunReport (merged into it below). */
+export interface RunScheduleFields {
+  /** The scenario's primary probe, whose schedule every report states. Absent in older reports. */
+  primaryProbe?: string;
+}
+// ---- end of the schedule block ------------------------------------------------------------
+
+export interface ProbeIterationResult extends ProbeScheduleFields {
   probe: string;
   kind: string;
   intervalMs: number;
@@ -170,7 +212,7 @@ export interface RunFacts {
   versions: Record<string, string>;
 }
 
-export interface RunReport {
+export interface RunReport extends RunScheduleFields {
   schemaVersion: 1;
   tool: { name: string; version: string };
   scenario: { name: string; file: string; description?: string };

@@ -20,6 +20,11 @@ export type Outcome = 'ok' | 'fail' | 'unknown';
  */
 export interface OpRecord {
   id: number;
+  /**
+   * When the open-loop schedule wanted it to start (its slot); `startMs - scheduledMs` is how far
+   * the scheduler fell behind. Absent for kinds whose load generator keeps its own schedule (http-load).
+   */
+  scheduledMs?: number;
   startMs: number;
   endMs: number;
   outcome: Outcome;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Probe } from '../core/types.js';
+import { httpStatus, keepAliveAgent } from './http-client.js';
 import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
 const params = z
@@ -21,17 +22,26 @@ const params = z
 export const httpProbe: Probe<z.infer<typeof params>> = {
   params,
   async start(ctx, p, common) {
+    const agent = keepAliveAgent();
     // The endpoint is resolved per request: the service may move (failover, restart on a new port).
-    return runOpenLoop(ctx, 'http', common, async (signal) => {
-      const { endpoint: ep } = await resolveEndpoint(ctx, common.target, p.endpoint, signal);
-      const res = await fetch(`http://${ep.host}:${ep.port}${p.path}`, {
-        method: p.method,
-        signal,
-        ...(p.body !== undefined ? { body: p.body } : {}),
-      });
-      await res.arrayBuffer();
-      if (res.status !== p.expectStatus) throw new Error(`HTTP ${res.status}, expected ${p.expectStatus}`);
-      return undefined;
-    });
+    return runOpenLoop(
+      ctx,
+      'http',
+      common,
+      async (signal) => {
+        const { endpoint: ep } = await resolveEndpoint(ctx, common.target, p.endpoint, signal);
+        const status = await httpStatus(agent, {
+          host: ep.host,
+          port: ep.port,
+          method: p.method,
+          path: p.path,
+          body: p.body,
+          signal,
+        });
+        if (status !== p.expectStatus) throw new Error(`HTTP ${status}, expected ${p.expectStatus}`);
+        return undefined;
+      },
+      { close: async () => agent.destroy() },
+    );
   },
 };

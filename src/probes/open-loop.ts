@@ -32,9 +32,23 @@ export function errorText(err: unknown): string {
 }
 
 /**
+ * Overdue slots further behind than this are skipped instead of issued in a burst (a harness
+ * stalled for seconds would otherwise fire seconds of operations at once). Skipped slots are not
+ * forgotten: they are the gaps between the ops' `scheduledMs`, which the schedule math
+ * (core/metrics/schedule.ts) counts as late.
+ */
+export const MAX_CATCH_UP_MS = 1000;
+/** At most this many ops are issued per timer callback, so responses are read in between. */
+const MAX_PER_TICK = 256;
+
+/**
  * Issues operations at a fixed rate regardless of how long each takes (open loop): a hung
  * request does not delay the next one, so an outage shows up as failures and latency,
- * not as silence. Ticks are scheduled against absolute times so the rate does not drift.
+ * not as silence. Slot k is due at start + k·interval (absolute, so the rate does not drift);
+ * each op records the slot it was issued for (`scheduledMs`) besides when it started, so the
+ * report can tell how far the scheduler itself fell behind (coordinated omission). Timers fire
+ * no more often than every millisecond or so: at shorter intervals one callback issues every
+ * slot that is due.
  */
 export class OpenLoop {
   readonly #opts: OpenLoopOptions;
@@ -42,9 +56,9 @@ export class OpenLoop {
   readonly #inflight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #nextId = 0;
+  #nextSlot = 0;
   #stopped = false;
   #startMs = 0;
-  #issued = 0;
 
   constructor(opts: OpenLoopOptions) {
     this.#opts = opts;
@@ -54,40 +68,39 @@ export class OpenLoop {
     return this.#ops;
   }
 
-  /** Requested vs achieved issue rate, for the report. */
-  rate(): { requestedPerSec: number; achievedPerSec: number; issued: number } {
-    const elapsed = (this.#opts.clock.now() - this.#startMs) / 1000;
-    return {
-      requestedPerSec: 1000 / this.#opts.intervalMs,
-      achievedPerSec: elapsed > 0 ? this.#issued / elapsed : 0,
-      issued: this.#issued,
-    };
-  }
-
   start(): void {
     this.#startMs = this.#opts.clock.now();
-    this.#tick(this.#startMs);
+    this.#tick();
   }
 
-  #tick(scheduledMs: number): void {
+  #slotMs(k: number): number {
+    return this.#startMs + k * this.#opts.intervalMs;
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
     if (this.#stopped) return;
-    this.#issue();
-    const now = this.#opts.clock.now();
-    let next = scheduledMs + this.#opts.intervalMs;
-    // If the event loop stalled for several intervals, skip the missed ticks rather than burst.
-    if (next < now) next = now + (this.#opts.intervalMs - ((now - scheduledMs) % this.#opts.intervalMs));
-    this.#timer = setTimeout(() => this.#tick(next), Math.max(0, next - now));
+    const { clock, intervalMs } = this.#opts;
+    const now = clock.now();
+    const due = Math.floor((now - this.#startMs) / intervalMs);
+    const oldest = Math.ceil((now - MAX_CATCH_UP_MS - this.#startMs) / intervalMs);
+    if (this.#nextSlot < oldest) this.#nextSlot = oldest;
+    for (let n = 0; this.#nextSlot <= due && n < MAX_PER_TICK; n++) {
+      this.#issue(this.#slotMs(this.#nextSlot));
+      this.#nextSlot++;
+    }
+    const delay = this.#slotMs(this.#nextSlot) - clock.now();
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, delay));
   }
 
-  #issue(): void {
+  #issue(scheduledMs: number): void {
     const { clock, timeoutMs, op, keyFor, describeError = errorText } = this.#opts;
     const id = this.#nextId++;
-    this.#issued++;
     const startMs = clock.now();
     const ac = new AbortController();
     const key = keyFor?.(id);
     const record = (outcome: Outcome, extra: { error?: string; key?: string | undefined }) => {
-      const rec: OpRecord = { id, startMs, endMs: clock.now(), outcome };
+      const rec: OpRecord = { id, scheduledMs, startMs, endMs: clock.now(), outcome };
       const k = extra.key ?? key;
       if (k !== undefined) rec.key = k;
       if (extra.error !== undefined) rec.error = extra.error;

@@ -319,7 +319,6 @@ export const redisWrite: Probe<RedisWriteParams> = {
         return readBack(ctx, keys, fallback, signal);
       },
       summary: () => ({
-        ...loop.rate(),
         client: p.client,
         via: where,
         connectionErrors,

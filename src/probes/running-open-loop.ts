@@ -44,7 +44,7 @@ export function runOpenLoop(
     timeoutMs: common.timeoutMs,
     ops: (): readonly OpRecord[] => loop.ops,
     stop,
-    summary: () => ({ ...loop.rate(), ...(extra.summary?.() ?? {}) }),
+    ...(extra.summary ? { summary: extra.summary } : {}),
     async [Symbol.asyncDispose]() {
       await stop();
       await extra.close?.();

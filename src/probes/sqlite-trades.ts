@@ -145,7 +145,6 @@ export const sqliteTrades: Probe<SqliteTradesParams> = {
       stop: () => loop.stop(),
       verify,
       summary: () => ({
-        ...loop.rate(),
         firstServiceFailureMs,
         ...(params.readBack ? { firstDataLossMs, missingOnReadBack } : {}),
       }),

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter, type ProgressStatus, renderSummary } from './console.js';
-import { errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
+import { behindScheduleReport, errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
 const ANSI = /\x1b\[/;
@@ -27,6 +27,17 @@ const status = (elapsedMs: number): ProgressStatus => ({
 });
 
 describe('renderSummary', () => {
+  it('shows why a run whose probe fell behind its schedule is an ERROR, with the lag', () => {
+    const text = renderSummary(behindScheduleReport(), { color: false });
+    expect(text.split('\n')[0]).toBe('ERROR  postgres-primary-down  (exit code 2)');
+    expect(text).toMatch(
+      /PROBE_BEHIND_SCHEDULE: iteration 1: probe "writes" fell behind its schedule: 3.25%/,
+    );
+    expect(text).toMatch(
+      /^Schedule {2}primary probe "writes" .*p99 38 ms.* 52 of 1600 operations \(3.25%\)/m,
+    );
+  });
+
   it('starts with the verdict and marks each target ✓ or ✗ with measured vs bound', () => {
     const text = renderSummary(splitBrainReport(), { color: false });
     const lines = text.split('\n');
@@ -45,6 +56,9 @@ describe('renderSummary', () => {
     expect(text).toContain('#1  RTO 1.84 s, MTTD 1.52 s, lost writes 0');
     expect(text).toContain('#3  RTO 1.65 s');
     expect(text).toContain('MTTR  mean 1.90 s, median 1.84 s, min 1.65 s, max 2.21 s (n=3)');
+    expect(text).toContain(
+      'Schedule  primary probe "writes" (every 10 ms): 99.8 of 100 ops/s achieved; schedule lag p50 0.420 ms, p99 4.40 ms, max 13.2 ms; 0 of 1600 operations (0%) more than one interval late (worst of 3 iterations: 2)',
+    );
     expect(text).toContain('Wall time  1 min 43 s');
     expect(text).toContain('  runs/x/report.json\n  runs/x/report.md\n');
   });

@@ -11,6 +11,7 @@ import {
   formatMeasured,
   formatNumber,
   formatOffset,
+  formatPrimarySchedule,
   formatRto,
   iterationLabel,
   targetLabel,
@@ -89,6 +90,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     const text = `Lost writes  ${lost.lost} of ${lost.acknowledged} acknowledged${split}`;
     out.push(lost.lost > 0 ? paint(text, 'red') : text);
   }
+  out.push(`Schedule  ${formatPrimarySchedule(report)}`);
   out.push(`Wall time  ${formatDuration(report.wallMs)}`);
   const h = report.history;
   if (h) {

@@ -1,7 +1,8 @@
 // Number and time formatting shared by every human-readable writer, so the console summary and
 // report.md never disagree on how a value reads.
 
-import type { MetricUnit, TargetResult, Verdict } from '../core/report-model.js';
+import type { MetricUnit, ProbeSchedule, RunReport, TargetResult, Verdict } from '../core/report-model.js';
+import { type PrimarySchedule, primarySchedule } from './iteration-facts.js';
 
 /**
  * Three significant digits, so figures side by side read alike ("1.40 s" next to "1.59 s", not
@@ -154,4 +155,29 @@ export function formatDetail(value: unknown, depth = 0): string {
     return parts.join(', ') || '—';
   }
   return String(value);
+}
+
+/**
+ * A probe's schedule in one line: "49.9 of 50 ops/s achieved; schedule lag p50 0.41 ms, p99 1.2 ms,
+ * max 3.1 ms; 0 of 1500 operations (0%) more than one interval late".
+ */
+export function formatSchedule(s: ProbeSchedule): string {
+  const rate = `${formatNumber(s.achievedPerSec)} of ${formatNumber(s.requestedPerSec)} ops/s achieved`;
+  if (s.lagP99Ms === null) return `${rate}; schedule lag not recorded (the kind keeps its own schedule)`;
+  const lag = `p50 ${formatMaybeDuration(s.lagP50Ms)}, p99 ${formatDuration(s.lagP99Ms)}, max ${formatMaybeDuration(s.lagMaxMs)}`;
+  const missed = s.missed > 0 ? `, ${s.missed} of them never started` : '';
+  return `${rate}; schedule lag ${lag}; ${s.late} of ${s.scheduled} operations (${formatPercent(s.lateShare)}) more than one interval late${missed}`;
+}
+
+/** The sentence every report carries about the primary probe's schedule (its worst iteration). */
+export function formatPrimarySchedule(report: RunReport): string {
+  const ps: PrimarySchedule | undefined = primarySchedule(report);
+  if (!ps) {
+    const name = report.primaryProbe ? ` "${report.primaryProbe}"` : '';
+    const why = report.iterations.length === 0 ? 'no iteration completed' : 'not in this report';
+    return `primary probe${name}: schedule not measured (${why})`;
+  }
+  const which =
+    ps.iterations > 1 ? ` (worst of ${ps.iterations} iterations: ${iterationLabel(ps.iteration)})` : '';
+  return `primary probe "${ps.probe}" (every ${formatDuration(ps.intervalMs)}): ${formatSchedule(ps.schedule)}${which}`;
 }

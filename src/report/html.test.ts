@@ -3,6 +3,7 @@ import { computeTimeline } from '../core/metrics/timeline.js';
 import type { OpRecord } from '../core/types.js';
 import { errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
 import { timelineReport } from './fixtures/timelines.js';
+import { formatPrimarySchedule } from './format.js';
 import { renderHtml } from './html.js';
 
 /** Every chart of a page: its kind, its series paths and whether it shades a fault window. */
@@ -39,6 +40,8 @@ describe('renderHtml', () => {
     );
     // The verdict comes before anything else of the run.
     expect(page.indexOf('Verdict: FAIL')).toBeLessThan(page.indexOf('<h2>Targets</h2>'));
+    // The primary probe's schedule, as report.md states it.
+    expect(page).toContain(`<li>Schedule: ${formatPrimarySchedule(report).replace(/"/g, '&quot;')}</li>`);
   });
 
   it('lists every target with its bound, measured value, pass and source, formatted as report.md does', () => {

@@ -9,6 +9,7 @@ import {
   formatMaybeDuration,
   formatMeasured,
   formatOffset,
+  formatPrimarySchedule,
   formatRto,
   iterationLabel,
   targetLabel,
@@ -37,6 +38,7 @@ ${expectation}${error}${r.scenario.description ? html`<p>${r.scenario.descriptio
 <li>Environment: <code>${r.environment.name}</code>, provider ${r.environment.provider}</li>
 <li>Started ${r.startedAt}, finished ${r.finishedAt} (wall time ${formatDuration(r.wallMs)})</li>
 <li>Iterations: ${r.iterations.length} of ${r.repeat} requested</li>
+<li>Schedule: ${formatPrimarySchedule(r)}</li>
 <li>Run directory: <code>${r.runDir}</code></li></ul></header>`;
 }
 

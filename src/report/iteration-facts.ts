@@ -1,17 +1,63 @@
 // Reading the per-iteration numbers out of a report the same way in every writer.
 
-import type { IterationResult, ProbeIterationResult, RunReport } from '../core/report-model.js';
+import type {
+  IterationResult,
+  ProbeIterationResult,
+  ProbeSchedule,
+  RunReport,
+} from '../core/report-model.js';
 import { formatDuration } from './format.js';
 
 /**
- * The probe an iteration's RTO came from. The model does not name it, so it is the probe whose
- * own RTO matches the iteration's, falling back to the first probe.
+ * The probe an iteration's RTO came from: the one the report names (`primaryProbe`), else (older
+ * reports) the probe whose own RTO matches the iteration's, falling back to the first probe.
  */
-export function primaryProbe(it: IterationResult): ProbeIterationResult | undefined {
+export function primaryProbe(it: IterationResult, name?: string): ProbeIterationResult | undefined {
+  const named = name === undefined ? undefined : it.probes.find((p) => p.probe === name);
   return (
+    named ??
     it.probes.find((p) => p.rto.rtoMs === it.rtoMs && p.rto.recoveredAtMs === it.recoveredAtMs) ??
     it.probes[0]
   );
+}
+
+/** The primary probe's schedule in the iteration that kept it worst, and how many iterations there were. */
+export interface PrimarySchedule {
+  probe: string;
+  intervalMs: number;
+  schedule: ProbeSchedule;
+  /** 0-based, as in the report. */
+  iteration: number;
+  iterations: number;
+}
+
+/**
+ * The primary probe's schedule over the run: its worst iteration (the largest share late, then the
+ * largest p99 lag), or undefined when no iteration measured one.
+ */
+export function primarySchedule(report: RunReport): PrimarySchedule | undefined {
+  let worst: PrimarySchedule | undefined;
+  const measured = report.iterations.flatMap((it) => {
+    const p = primaryProbe(it, report.primaryProbe);
+    return p?.schedule ? [{ it, p, s: p.schedule }] : [];
+  });
+  for (const { it, p, s } of measured) {
+    const w = worst?.schedule;
+    const worse =
+      !w ||
+      s.lateShare > w.lateShare ||
+      (s.lateShare === w.lateShare && (s.lagP99Ms ?? 0) > (w.lagP99Ms ?? 0));
+    if (worse) {
+      worst = {
+        probe: p.probe,
+        intervalMs: p.intervalMs,
+        schedule: s,
+        iteration: it.index,
+        iterations: measured.length,
+      };
+    }
+  }
+  return worst;
 }
 
 /**

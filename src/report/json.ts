@@ -17,6 +17,7 @@ const TOP_LEVEL_ORDER = [
   'wallMs',
   'facts',
   'probeIntervalMs',
+  'primaryProbe',
   'stableForMs',
   'repeat',
   'mttr',

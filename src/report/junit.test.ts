@@ -117,6 +117,20 @@ describe('renderJunit', () => {
     }
   });
 
+  it("states the primary probe's achieved rate and schedule lag in the suite's output and properties", () => {
+    const suite = suiteOf(passReport());
+    const out = suite.children.filter((c) => c.name === 'system-out');
+    expect(out.map((o) => o.text)).toEqual([
+      'primary probe "writes" (every 10 ms): 99.8 of 100 ops/s achieved; schedule lag p50 0.420 ms, p99 4.40 ms, max 13.2 ms; 0 of 1600 operations (0%) more than one interval late (worst of 3 iterations: 2)',
+    ]);
+    expect(properties(suite)).toMatchObject({
+      'schedule.probe': 'writes',
+      'schedule.achievedPerSec': '99.8',
+      'schedule.lagP99Ms': '4.4',
+      'schedule.lateShare': '0',
+    });
+  });
+
   it('records verdict and run directory as properties', () => {
     expect(properties(suiteOf(passReport()))).toMatchObject({
       verdict: 'pass',
@@ -157,7 +171,7 @@ describe('renderJunit', () => {
     const report: RunReport = { ...passReport(), verdict: 'inconclusive', exitCode: 1 };
     const suite = suiteOf(report);
     expect(suite.attrs).toMatchObject({ tests: '4', failures: '1' });
-    expect(suite.children.at(-1)!.attrs.name).toBe('run');
+    expect(suite.children.filter((c) => c.name === 'testcase').at(-1)!.attrs.name).toBe('run');
   });
 
   it('escapes markup and control characters so the file stays well-formed', () => {

@@ -1,7 +1,15 @@
 // junit.xml for CI: one testcase per target, and never a green build for a run that did not pass.
 
 import type { RunReport, TargetResult } from '../core/report-model.js';
-import { boundAsWritten, formatBound, formatMeasured, formatValue, targetLabel } from './format.js';
+import {
+  boundAsWritten,
+  formatBound,
+  formatMeasured,
+  formatPrimarySchedule,
+  formatValue,
+  targetLabel,
+} from './format.js';
+import { primarySchedule } from './iteration-facts.js';
 
 /** The Char production of XML 1.0: anything else cannot appear, not even as a character reference. */
 function isXmlChar(c: number): boolean {
@@ -124,6 +132,22 @@ function factProperties(r: RunReport): Record<string, string> {
   };
 }
 
+/** The primary probe's schedule (its worst iteration) as properties, for CI that reads numbers. */
+function scheduleProperties(r: RunReport): Record<string, string> {
+  const ps = primarySchedule(r);
+  if (!ps) return {};
+  const s = ps.schedule;
+  const num = (v: number | null) => (v === null ? 'not recorded' : String(Number(v.toPrecision(6))));
+  return {
+    'schedule.probe': ps.probe,
+    'schedule.requestedPerSec': num(s.requestedPerSec),
+    'schedule.achievedPerSec': num(s.achievedPerSec),
+    'schedule.lagP99Ms': num(s.lagP99Ms),
+    'schedule.lagMaxMs': num(s.lagMaxMs),
+    'schedule.lateShare': num(s.lateShare),
+  };
+}
+
 interface Counts {
   tests: number;
   failures: number;
@@ -155,6 +179,7 @@ export function junitTestsuite(report: RunReport): { xml: string[]; counts: Coun
       environment: report.environment.name,
       provider: report.environment.provider,
       ...factProperties(report),
+      ...scheduleProperties(report),
     }).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
     '    </properties>',
   ];
@@ -175,6 +200,8 @@ export function junitTestsuite(report: RunReport): { xml: string[]; counts: Coun
     if (c.out !== undefined) xml.push(`      <system-out>${escapeXmlText(c.out)}</system-out>`);
     xml.push('    </testcase>');
   }
+  // Whether the figures above can be trusted at all: the primary probe kept its schedule.
+  xml.push(`    <system-out>${escapeXmlText(formatPrimarySchedule(report))}</system-out>`);
   xml.push('  </testsuite>');
   return { xml, counts };
 }

@@ -1,7 +1,14 @@
 // The per-iteration part of report.md: what was done, how the stack recovered, what each probe saw.
 
 import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
-import { formatDetail, formatDuration, formatOffset, formatRto, iterationLabel } from './format.js';
+import {
+  formatDetail,
+  formatDuration,
+  formatOffset,
+  formatRto,
+  formatSchedule,
+  iterationLabel,
+} from './format.js';
 import { code, inline, table } from './markdown-table.js';
 import {
   LOST_KEY_COLUMNS,
@@ -45,6 +52,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
     `- First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}`,
+    ...(p.schedule ? [`- Schedule: ${formatSchedule(p.schedule)}`] : []),
     '',
     table(
       PHASE_COLUMNS.map((c) => c.label),

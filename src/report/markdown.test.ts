@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
+import { behindScheduleReport, errorReport, passReport, splitBrainReport } from './fixtures/run-reports.js';
 import { formatDuration } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -100,5 +100,44 @@ describe('renderMarkdown', () => {
     expect(md).toContain('No target was evaluated.');
     expect(md).toContain('No iteration ran.');
     expect(md).toContain('Iterations: 0 of 3 requested');
+  });
+
+  describe('the schedule of the probes', () => {
+    it("states the primary probe's achieved rate and schedule lag, from its worst iteration", () => {
+      expect(renderMarkdown(passReport())).toContain(
+        '- Schedule: primary probe "writes" (every 10 ms): 99.8 of 100 ops/s achieved; schedule lag p50 0.420 ms, p99 4.40 ms, max 13.2 ms; 0 of 1600 operations (0%) more than one interval late (worst of 3 iterations: 2)',
+      );
+    });
+
+    it('gives each probe of each iteration its schedule', () => {
+      const md = renderMarkdown(passReport());
+      expect(
+        md.match(/^- Schedule: 99.8 of 100 ops\/s achieved; schedule lag p50 0.420 ms, p99 1.90 ms/gm),
+      ).toHaveLength(2);
+    });
+
+    it('names the probe, the share late, the p99 lag and the interval of a probe that fell behind', () => {
+      const md = renderMarkdown(behindScheduleReport());
+      expect(md.split('\n')[0]).toBe('# ERROR: postgres-primary-down');
+      expect(md).toMatch(
+        /> \*\*Error\*\* `PROBE_BEHIND_SCHEDULE`: iteration 1: probe "writes" fell behind its schedule: 3.25% .* \(10 ms\) late .* p99 schedule lag 38 ms/,
+      );
+      expect(md).toContain(
+        '52 of 1600 operations (3.25%) more than one interval late, 26 of them never started',
+      );
+    });
+
+    it('says when no iteration measured a schedule', () => {
+      expect(renderMarkdown(errorReport())).toContain(
+        '- Schedule: primary probe "writes": schedule not measured (no iteration completed)',
+      );
+      // A report written before schedules were measured (merge reads old report.json files).
+      const old = passReport();
+      for (const it of old.iterations) for (const p of it.probes) delete p.schedule;
+      delete old.primaryProbe;
+      expect(renderMarkdown(old)).toContain(
+        '- Schedule: primary probe: schedule not measured (not in this report)',
+      );
+    });
   });
 });

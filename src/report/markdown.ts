@@ -8,6 +8,7 @@ import {
   formatMaybeDuration,
   formatMeasured,
   formatOffset,
+  formatPrimarySchedule,
   formatRto,
   iterationLabel,
   VERDICT_MEANING,
@@ -45,6 +46,7 @@ function header(r: RunReport): string[] {
     `- Finished: ${r.finishedAt}`,
     `- Wall time: ${formatDuration(r.wallMs)}`,
     `- Iterations: ${r.iterations.length} of ${r.repeat} requested`,
+    `- Schedule: ${inline(formatPrimarySchedule(r))}`,
     `- Run directory: ${code(r.runDir)}`,
     `- Tool: ${r.tool.name} ${r.tool.version}`,
   );
@@ -100,7 +102,7 @@ function iterations(r: RunReport): string[] {
       formatRto(it.rtoMs, it.impact),
       it.impact ? 'yes' : 'none observed',
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
-      String(primaryProbe(it)?.rto.failedOps ?? '—'),
+      String(primaryProbe(it, r.primaryProbe)?.rto.failedOps ?? '—'),
       lostWritesText(lost),
     ];
     if (withRpo) row.push(lost ? formatDuration(lost.windowMs) : '—');

@@ -15,10 +15,12 @@ export const DURATION_PATTERN = PATTERN.source;
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Shortest probe interval (longest: MAX_TIMER_MS). Measured with bench/probe-rate-floor.ts on the
- * 2-core CI machine: the open-loop scheduler alone reaches 800-890 of 1000 ops/s at 1 ms, and an HTTP
- * GET probe 659-679 of 1000 at 1 ms and 483-492 of 500 at 2 ms; at 5 ms both reach 198-200 of 200.
- * Below 5 ms the probe measures its own scheduler instead of the system under test.
+ * Shortest probe interval (longest: MAX_TIMER_MS). Set with the scheduler of the time, which skipped
+ * every slot it was late for (bench/probe-rate-floor.ts, now folded into bench/probe-capacity.ts):
+ * alone it reached 800-890 of 1000 ops/s at 1 ms, an HTTP GET probe 659-679 of 1000 at 1 ms and
+ * 483-492 of 500 at 2 ms; at 5 ms both reached 198-200 of 200. The scheduler now catches up and
+ * bench/probe-capacity.ts measures the kinds far higher; the floor stays as the rate scenarios need,
+ * and a probe that cannot keep its rate ends the run ERROR (PROBE_BEHIND_SCHEDULE).
  */
 export const MIN_PROBE_INTERVAL_MS = 5;
 /** Highest probe rate (operations per second), the same bound as MIN_PROBE_INTERVAL_MS. */

@@ -2,9 +2,10 @@
 // expectation, exit code. Measures nothing, formats nothing.
 
 import type { LoadedScenario } from '../../scenario/load.js';
-import { DEFINITIONS, evaluateTargets, runVerdict } from '../evaluate.js';
+import { DEFINITIONS, evaluateTargets, judgedProbes, runVerdict } from '../evaluate.js';
 import { exitCodeOf, judgeExpectation } from '../expectation.js';
 import { computeMttr } from '../metrics.js';
+import { scheduleFailure } from '../probe-health.js';
 import type { HistoryContext } from '../relative-bound.js';
 import type { IterationResult, RunFacts, RunReport, TargetResult, Verdict } from '../report-model.js';
 import type { Clock, ProviderName, RunEvent } from '../types.js';
@@ -14,6 +15,26 @@ export const TOOL = { name: 'chaos-harness', version: '0.1.0' };
 export interface RunError {
   code: string;
   message: string;
+}
+
+/**
+ * PROBE_BEHIND_SCHEDULE when a probe whose figures the targets judge fell behind its own schedule
+ * in iteration `it` (probe-health.ts): the instrument, not the stack, would decide the verdict.
+ */
+export function behindSchedule(
+  sc: Pick<LoadedScenario, 'targets' | 'primaryProbe'>,
+  it: IterationResult,
+): (RunError & { probe: string }) | undefined {
+  for (const p of judgedProbes(sc.targets, it, sc.primaryProbe)) {
+    const why = scheduleFailure(p);
+    if (why === undefined) continue;
+    return {
+      code: 'PROBE_BEHIND_SCHEDULE',
+      probe: p.probe,
+      message: `iteration ${it.index + 1}${it.name ? ` (${it.name})` : ''}: ${why}. Its figures are not trustworthy (coordinated omission), so the run is an ERROR of the instrument, not a verdict on the system under test`,
+    };
+  }
+  return undefined;
 }
 
 export interface FinishedRun {
@@ -76,6 +97,7 @@ export function buildReport(run: FinishedRun): RunReport {
     finishedAt: new Date().toISOString(),
     wallMs: Math.round(run.clock.now()),
     probeIntervalMs: primary?.intervalMs ?? 0,
+    primaryProbe: sc.primaryProbe,
     stableForMs: sc.spec.recovery.stableFor,
     repeat: run.repeat,
     iterations,

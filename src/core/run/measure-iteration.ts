@@ -1,5 +1,12 @@
 import type { LoadedScenario } from '../../scenario/load.js';
-import { computeRpo, computeRto, computeTimeline, summarizePhases, summarizeSeries } from '../metrics.js';
+import {
+  computeRpo,
+  computeRto,
+  computeSchedule,
+  computeTimeline,
+  summarizePhases,
+  summarizeSeries,
+} from '../metrics.js';
 import type { IterationResult, ProbeIterationResult } from '../report-model.js';
 import type { Incident, RunContext, RunningProbe } from '../types.js';
 import type { ActiveFault } from './inject.js';
@@ -45,6 +52,7 @@ export async function measureIteration(m: {
       phases: summarizePhases(ops, bounds),
       rto,
       timeline: computeTimeline(ops, { startMs, endMs }),
+      schedule: computeSchedule(ops, { intervalMs: p.intervalMs, endMs }),
     };
     faultEnds.set(p.name, split ?? endMs);
     if (p.verify) {

@@ -11,7 +11,7 @@ import type { HistoryContext } from '../relative-bound.js';
 import type { IterationResult, RunReport } from '../report-model.js';
 import type { ProviderName, RunContext } from '../types.js';
 import { betweenIterations } from './between-iterations.js';
-import { buildReport, type RunError } from './build-report.js';
+import { behindSchedule, buildReport, type RunError } from './build-report.js';
 import type { RunDeps } from './deps.js';
 import { EnvironmentSlot } from './environment-slot.js';
 import { startFacts } from './facts.js';
@@ -113,6 +113,13 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
         const result = await runIteration({ sc, kinds: deps.kinds, events, progress, ctx }, iterationPlan, i);
         iterations.push(result);
         if (result.error) break;
+        // Figures from a probe that fell behind its own schedule decide nothing: stop here.
+        const behind = behindSchedule(sc, result);
+        if (behind) {
+          error = { code: behind.code, message: behind.message };
+          events.emit('probe-behind-schedule', behind.message, { probe: behind.probe });
+          break;
+        }
         await betweenIterations({ sc, ctx, last: i === plan.length - 1 }, events);
       }
       events.iteration = undefined;

@@ -5,18 +5,10 @@
 // the live processes themselves, so nothing has to be registered in advance: take the picture
 // while the processes live, kill them, then release what the picture names and is still there.
 
-import { execFileSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 
 export interface HeldResources {
   /** SysV shared memory segments created or last used by one of the processes. */
@@ -86,37 +78,63 @@ function semRows(): SemRow[] {
   }));
 }
 
-/** Pids that last operated on each semaphore of a set (`ipcs -s -i`: semnum value ncount zcount pid). */
-function semPids(id: number): number[] {
+// ipcs and ipcrm run while a fault is being injected (a crashed postgres node releases what it
+// held): run synchronously, one per semaphore set of the user, they stalled the harness's event
+// loop, and so its probes' schedule, for 27-38 ms at every postgres-kill-primary.
+const run = promisify(execFile);
+
+/**
+ * Pids that last operated on each semaphore of the given sets, by set id (`ipcs -s -i`: a
+ * "semid=N" header, then rows of semnum value ncount zcount pid). One shell for every set: each
+ * spawn blocks the event loop for a few ms while it forks.
+ */
+async function semPids(ids: readonly number[]): Promise<Map<number, number[]>> {
+  const pids = new Map<number, number[]>();
+  if (ids.length === 0) return pids;
   let out: string;
   try {
-    out = execFileSync('ipcs', ['-s', '-i', String(id)], { encoding: 'utf8', timeout: 2000 });
+    // A set removed meanwhile makes its ipcs fail; the others still print.
+    const script = `${ids.map((id) => `ipcs -s -i ${id}`).join('; ')}; exit 0`;
+    out = (
+      await run('sh', ['-c', script], {
+        encoding: 'utf8',
+        timeout: 2000,
+        env: { ...process.env, LC_ALL: 'C' },
+      })
+    ).stdout;
   } catch {
-    return [];
+    return pids;
   }
-  const pids: number[] = [];
+  let current: number[] | undefined;
   let inTable = false;
   for (const line of out.split('\n')) {
+    const head = /semid=(\d+)/.exec(line);
+    if (head) {
+      current = [];
+      pids.set(Number(head[1]), current);
+      inTable = false;
+      continue;
+    }
     const cols = line.trim().split(/\s+/);
     if (cols[0] === 'semnum') inTable = true;
-    else if (inTable && cols.length >= 5 && /^\d+$/.test(cols[0] ?? '')) pids.push(Number(cols[4]));
+    else if (inTable && cols.length >= 5 && /^\d+$/.test(cols[0] ?? '')) current?.push(Number(cols[4]));
   }
   return pids;
 }
 
-function uidOf(pid: number): number | undefined {
+async function uidOf(pid: number): Promise<number | undefined> {
   try {
-    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function mappedShmFiles(pid: number, into: Set<string>): void {
+async function mappedShmFiles(pid: number, into: Set<string>): Promise<void> {
   let maps: string;
   try {
-    maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    maps = await readFile(`/proc/${pid}/maps`, 'utf8');
   } catch {
     return;
   }
@@ -159,25 +177,27 @@ function postgresDsmSegments(file: string): string[] {
   }
 }
 
-function socketInodes(pid: number, into: Set<string>): void {
+async function socketInodes(pid: number, into: Set<string>): Promise<void> {
   let fds: string[];
   try {
-    fds = readdirSync(`/proc/${pid}/fd`);
+    fds = await readdir(`/proc/${pid}/fd`);
   } catch {
     return;
   }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m?.[1]) into.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
-  }
+  await Promise.all(
+    fds.map(async (fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) into.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }),
+  );
 }
 
 /** What the given (live) processes hold that would outlive a SIGKILL. */
-export function heldResources(pidList: Iterable<number>): HeldResources {
+export async function heldResources(pidList: Iterable<number>): Promise<HeldResources> {
   const pids = new Set(pidList);
   const held = nothingHeld();
   if (pids.size === 0) return held;
@@ -187,16 +207,20 @@ export function heldResources(pidList: Iterable<number>): HeldResources {
   const uids = new Set<number>();
   const files = new Set<string>();
   const inodes = new Set<string>();
-  for (const pid of pids) {
-    const uid = uidOf(pid);
-    if (uid !== undefined) uids.add(uid);
-    mappedShmFiles(pid, files);
-    socketInodes(pid, inodes);
-  }
-  for (const r of semRows()) {
-    if (uids.has(r.uid) && semPids(r.id).some((p) => pids.has(p))) {
-      held.sem.push({ id: r.id, key: r.key, ctime: r.ctime });
-    }
+  // Read through the thread pool: this runs while a fault is injected, and read synchronously
+  // the maps and file descriptors of a postgres node's 20-odd processes stalled the event loop
+  // (and the probes' schedule) for about 20 ms.
+  await Promise.all(
+    [...pids].map(async (pid) => {
+      const uid = await uidOf(pid);
+      if (uid !== undefined) uids.add(uid);
+      await Promise.all([mappedShmFiles(pid, files), socketInodes(pid, inodes)]);
+    }),
+  );
+  const sets = semRows().filter((r) => uids.has(r.uid));
+  const users = await semPids(sets.map((r) => r.id));
+  for (const r of sets) {
+    if (users.get(r.id)?.some((p) => pids.has(p))) held.sem.push({ id: r.id, key: r.key, ctime: r.ctime });
   }
   for (const f of [...files]) for (const seg of postgresDsmSegments(f)) files.add(seg);
   held.shmFiles = [...files];
@@ -220,9 +244,9 @@ function listeningSocketPaths(): Set<string> {
   return new Set(listeningSockets().map((s) => s.path));
 }
 
-function ipcrm(kind: '-m' | '-s', id: number): boolean {
+async function ipcrm(kind: '-m' | '-s', id: number): Promise<boolean> {
   try {
-    execFileSync('ipcrm', [kind, String(id)], { stdio: 'ignore', timeout: 2000 });
+    await run('ipcrm', [kind, String(id)], { timeout: 2000 });
     return true;
   } catch {
     return false;
@@ -242,20 +266,21 @@ function isSocket(path: string): boolean {
  * the same ones are touched: a segment with the same id, key and creator and no process
  * attached, a semaphore set with the same id, key and change time, a lock file naming one of `pids`.
  */
-export function releaseResources(held: HeldResources, pids: ReadonlySet<number>): Released {
+export async function releaseResources(held: HeldResources, pids: ReadonlySet<number>): Promise<Released> {
   const done: Released = { shm: 0, sem: 0, shmFiles: 0, sockets: 0 };
   if (held.shm.length > 0) {
     const now = shmRows();
     for (const s of held.shm) {
       const r = now.find((x) => x.id === s.id);
-      if (r && r.key === s.key && r.cpid === s.cpid && r.nattch === 0 && ipcrm('-m', s.id)) done.shm++;
+      if (r && r.key === s.key && r.cpid === s.cpid && r.nattch === 0 && (await ipcrm('-m', s.id)))
+        done.shm++;
     }
   }
   if (held.sem.length > 0) {
     const now = semRows();
     for (const s of held.sem) {
       const r = now.find((x) => x.id === s.id);
-      if (r && r.key === s.key && r.ctime === s.ctime && ipcrm('-s', s.id)) done.sem++;
+      if (r && r.key === s.key && r.ctime === s.ctime && (await ipcrm('-s', s.id))) done.sem++;
     }
   }
   for (const f of held.shmFiles) {

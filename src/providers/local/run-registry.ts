@@ -138,7 +138,7 @@ export async function killRun(
     const fresh = [...left].filter((p) => !killed.has(p));
     if (fresh.length > 0) {
       // Taken while they live: /proc no longer shows what a dead process held.
-      const h = heldResources(fresh);
+      const h = await heldResources(fresh);
       held.shm.push(...h.shm);
       held.sem.push(...h.sem);
       held.shmFiles.push(...h.shmFiles);
@@ -155,7 +155,7 @@ export async function killRun(
     }
     await sleep(20);
   }
-  return { killed: [...killed], released: releaseResources(held, killed) };
+  return { killed: [...killed], released: await releaseResources(held, killed) };
 }
 
 const openRegistries = new Map<string, RunRegistry>();
