@@ -9,7 +9,13 @@ import { HarnessError } from '../../src/core/errors.js';
 import { within } from '../../src/core/within.js';
 import { heldResources, type Released, releaseResources } from '../../src/providers/local/held-resources.js';
 import { lookupUser, ManagedProcess } from '../../src/providers/local/managed-process.js';
-import { type ProcStat, signalAll, treeOf, waitAllGone } from '../../src/providers/local/process-tree.js';
+import {
+  allProcesses,
+  type ProcStat,
+  signalAll,
+  treeOf,
+  waitAllGone,
+} from '../../src/providers/local/process-tree.js';
 import { logTail, pidExists, postmasterPid } from './pg-util.js';
 import { autoctlEnv, HOST, PG_AUTOCTL, PG_BIN, PG_USER, type XdgDirs } from './settings.js';
 
@@ -222,9 +228,27 @@ export async function crashPgNode(n: PgNode): Promise<Released> {
   const procs = [...now, ...pictured.filter((p) => !now.some((q) => q.pid === p.pid))];
   signalAll(procs, 'SIGCONT');
   signalAll(procs, 'SIGKILL');
+  // A child pg_autoctl forked just before it died is an orphan now, outside the tree: one that was
+  // about to exec postgres would start it on the dead node's data ("postmaster.pid already exists"
+  // for the restarted node later). Kill whatever still runs on this pgdata until nothing does.
+  for (let round = 0; round < 20; round++) {
+    const stray = strayProcesses(n.pgdata, procs);
+    if (stray.length === 0 && round > 0) break;
+    signalAll(stray, 'SIGKILL');
+    procs.push(...stray);
+    await sleep(25);
+  }
   await n.proc?.exited;
   await waitAllGone(procs, 5000);
   return releaseResources(held, new Set(procs.map((p) => p.pid)));
+}
+
+/** Live processes (not yet in `known`, not zombies) whose command line names this pgdata. */
+function strayProcesses(pgdata: string, known: readonly ProcStat[]): ProcStat[] {
+  const seen = new Set(known.map((p) => p.pid));
+  return allProcesses().filter(
+    (p) => !seen.has(p.pid) && p.state !== 'Z' && p.pid !== process.pid && cmdline(p.pid).includes(pgdata),
+  );
 }
 
 /**
