@@ -105,7 +105,7 @@ function pin(): string {
   if (!taskset(0, process.pid)) return 'not pinned: taskset failed';
   if (cpus().length < 2) return 'harness pinned to CPU 0; servers share it (one CPU)';
   const servers = descendants(process.pid).filter((pid) => taskset(1, pid));
-  return `harness pinned to CPU 0, its ${servers.length} server processes to CPU 1`;
+  return `harness pinned to CPU 0, its ${servers.length} child processes (the servers) to CPU 1`;
 }
 
 /** The open-loop scheduler with an operation that does nothing: the ceiling of every kind. */
@@ -180,60 +180,94 @@ function verdict(rows: readonly Row[]): { pass: boolean; text: string } {
   return { pass, text: `target: ${what}: ${pass ? 'PASS' : 'FAIL'} (${got})` };
 }
 
-async function main(): Promise<boolean> {
-  await using stack = new AsyncDisposableStack();
-  const targets = new Map<Kind, Target>();
-  const want = (...ks: Kind[]) => ks.some((k) => kinds.includes(k));
-  const probeOn = (kind: Exclude<Kind, 'no-op'>, ctx: RunContext, target: TargetSelector, params: unknown) =>
-    targets.set(kind, { probe: builtinProbes[kind] as AnyProbe, ctx, target, params });
-  if (want('no-op')) {
-    // runOpenLoop reads nothing of the context but its clock.
-    const ctx = { clock: createClock() } as RunContext;
-    targets.set('no-op', { probe: noOp, ctx, target: {}, params: {} });
-  }
-  if (want('http', 'tcp', 'http-write')) {
-    const ctx = stack.use(testContext('probe-capacity', join(PROJECT_ROOT, 'bench/fixtures/answer-all')));
-    const env = stack.use(await startEnvironment(ctx, undefined, 'bench/probe-capacity.ts'));
-    const run = ctx.runContext(env);
-    const api = { service: 'api' };
-    probeOn('http', run, api, { path: '/health' });
-    probeOn('tcp', run, api, { endpoint: 'http' });
-    probeOn('http-write', run, api, { path: '/kv/{id}', readPath: '/kv/{id}' });
-  }
-  interrupt.signal.throwIfAborted();
-  if (want('postgres-write')) {
-    const ctx = stack.use(testContext('probe-capacity-pg', join(PROJECT_ROOT, 'environments/postgres-ha')));
-    const env = stack.use(await postgresHa.start(ctx, postgresHaOptions.parse({})));
-    probeOn('postgres-write', ctx.runContext(env), { role: 'primary' }, {});
-  }
-  interrupt.signal.throwIfAborted();
-  if (want('redis-write')) {
-    const ctx = stack.use(
-      testContext('probe-capacity-redis', join(PROJECT_ROOT, 'environments/redis-sentinel')),
-    );
-    // No fault proxy: it would run in this process and be measured as the probe's cost.
-    const env = stack.use(await redisSentinel.start(ctx, redisSentinelOptions.parse({ viaProxy: false })));
-    probeOn('redis-write', ctx.runContext(env), { role: 'primary' }, {});
-  }
-  interrupt.signal.throwIfAborted();
+/**
+ * The servers one group of kinds runs against, started on `stack`, and each kind's target. Each
+ * group's servers run only while it is measured: a cluster's controller in this process would
+ * add its own work to every other kind's figures.
+ */
+interface Group {
+  kinds: readonly Kind[];
+  start(stack: AsyncDisposableStack): Promise<Map<Kind, Target>>;
+}
 
+const probeOn = (kind: Exclude<Kind, 'no-op'>, ctx: RunContext, target: TargetSelector, params: unknown) =>
+  [kind, { probe: builtinProbes[kind] as AnyProbe, ctx, target, params }] as const;
+
+const GROUPS: readonly Group[] = [
+  {
+    kinds: ['no-op'],
+    // runOpenLoop reads nothing of the context but its clock.
+    start: async () =>
+      new Map([
+        ['no-op', { probe: noOp, ctx: { clock: createClock() } as RunContext, target: {}, params: {} }],
+      ]),
+  },
+  {
+    kinds: ['http', 'tcp', 'http-write'],
+    async start(stack) {
+      const ctx = stack.use(testContext('probe-capacity', join(PROJECT_ROOT, 'bench/fixtures/answer-all')));
+      const run = ctx.runContext(
+        stack.use(await startEnvironment(ctx, undefined, 'bench/probe-capacity.ts')),
+      );
+      const api = { service: 'api' };
+      return new Map([
+        probeOn('http', run, api, { path: '/health' }),
+        probeOn('tcp', run, api, { endpoint: 'http' }),
+        probeOn('http-write', run, api, { path: '/kv/{id}', readPath: '/kv/{id}' }),
+      ]);
+    },
+  },
+  {
+    kinds: ['postgres-write'],
+    async start(stack) {
+      const ctx = stack.use(testContext('probe-capacity-pg', join(PROJECT_ROOT, 'environments/postgres-ha')));
+      const env = stack.use(await postgresHa.start(ctx, postgresHaOptions.parse({})));
+      return new Map([probeOn('postgres-write', ctx.runContext(env), { role: 'primary' }, {})]);
+    },
+  },
+  {
+    kinds: ['redis-write'],
+    async start(stack) {
+      const dir = join(PROJECT_ROOT, 'environments/redis-sentinel');
+      const ctx = stack.use(testContext('probe-capacity-redis', dir));
+      // No fault proxy: it would run in this process and be measured as the probe's cost.
+      const env = stack.use(await redisSentinel.start(ctx, redisSentinelOptions.parse({ viaProxy: false })));
+      return new Map([probeOn('redis-write', ctx.runContext(env), { role: 'primary' }, {})]);
+    },
+  },
+];
+
+async function main(): Promise<boolean> {
   const load = loadavg().map((l) => l.toFixed(2));
   console.log(`probe-capacity ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs`);
-  console.log(`${pin()}; ${seconds} s per step, op timeout ${TIMEOUT_MS} ms; load average ${load.join(' ')}`);
+  console.log(`${seconds} s per step, op timeout ${TIMEOUT_MS} ms; load average ${load.join(' ')}`);
   console.log(HEADER);
   const rows: Row[] = [];
-  for (const kind of kinds) {
-    const t = targets.get(kind) as Target;
-    await measure(kind, t, Math.min(...rates), WARMUP_MS);
-    for (const rate of rates) {
-      const row = await measure(kind, t, rate, seconds * 1000);
-      rows.push(row);
-      console.log(line(row));
-      await sleep(300, undefined, { signal: interrupt.signal });
+  for (const group of GROUPS) {
+    const mine = kinds.filter((k) => group.kinds.includes(k));
+    if (mine.length === 0) continue;
+    await using stack = new AsyncDisposableStack();
+    const targets = await group.start(stack);
+    interrupt.signal.throwIfAborted();
+    console.log(`# ${mine.join(', ')}: ${pin()}`);
+    for (const kind of mine) {
+      const t = targets.get(kind) as Target;
+      await measure(kind, t, Math.min(...rates), WARMUP_MS);
+      for (const rate of rates) {
+        const row = await measure(kind, t, rate, seconds * 1000);
+        rows.push(row);
+        console.log(line(row));
+        await sleep(300, undefined, { signal: interrupt.signal });
+      }
     }
   }
   const v = verdict(rows);
   console.log(v.text);
+  console.log(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   return v.pass;
 }
 
