@@ -37,6 +37,7 @@ async function run(ref: string, runId: string, kinds?: Partial<Kinds>) {
 describe('runScenario', () => {
   it('measures an RTO between the restart delay and delay + readiness + 2 probe intervals', async () => {
     const report = await run('http-service-crash', 'runner-test-crash');
+    expect(report.error).toBeUndefined();
     expect(report.verdict).toBe('pass');
     expect(report.exitCode).toBe(0);
     const it0 = report.iterations[0]!;
@@ -63,6 +64,7 @@ describe('runScenario', () => {
 
   it('fails the RTO target when the service never comes back within the recovery timeout', async () => {
     const report = await run(fixture('never-recovers'), 'runner-test-never');
+    expect(report.error).toBeUndefined();
     expect(report.verdict).toBe('fail');
     expect(report.exitCode).toBe(1);
     expect(report.iterations[0]?.rtoMs).toBeNull();
