@@ -58,6 +58,7 @@ describe('your own service, no TypeScript', () => {
 
   it('runs a fault, a check and a runbook of commands, the runbook’s time as the recovery time', async () => {
     const { report, json } = await run('kv-command-runbook', 'own-service-runbook');
+    expect(report.error).toBeUndefined();
     expect(report.verdict).toBe('pass');
     const it0 = json.iterations[0];
     expect(it0.faults[0].details.run).toMatchObject({

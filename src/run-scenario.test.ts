@@ -37,6 +37,7 @@ async function run(ref: string, runId: string, kinds?: Partial<Kinds>) {
 describe('runScenario', () => {
   it('measures an RTO between the restart delay and delay + readiness + 2 probe intervals', async () => {
     const report = await run('http-service-crash', 'runner-test-crash');
+    expect(report.error).toBeUndefined();
     expect(report.verdict).toBe('pass');
     expect(report.exitCode).toBe(0);
     const it0 = report.iterations[0]!;
@@ -63,6 +64,7 @@ describe('runScenario', () => {
 
   it('fails the RTO target when the service never comes back within the recovery timeout', async () => {
     const report = await run(fixture('never-recovers'), 'runner-test-never');
+    expect(report.error).toBeUndefined();
     expect(report.verdict).toBe('fail');
     expect(report.exitCode).toBe(1);
     expect(report.iterations[0]?.rtoMs).toBeNull();
@@ -185,7 +187,7 @@ describe('runScenario', () => {
       expect(report.targets).toEqual([]);
       expect(report.error?.code).toBe('PROBE_BEHIND_SCHEDULE');
       expect(report.error?.message).toMatch(
-        /^iteration 1: probe "api" fell behind its schedule: [\d.]+% of its \d+ scheduled operations \(\d+\) started more than one interval \(50 ms\) late or never started \(at most 1% may\); p99 schedule lag [\d.]+ ms/,
+        /^probe "api" fell behind its schedule: [\d.]+% of its \d+ scheduled operations \(\d+\) started more than one interval \(50 ms\) late or never started \(at most 1% may\); in iteration 1: p99 schedule lag [\d.]+ ms/,
       );
       const s = report.iterations[0]?.probes[0]?.schedule;
       expect(s?.lateShare).toBeGreaterThan(0.01);
@@ -199,7 +201,7 @@ describe('runScenario', () => {
       expect(renderMarkdown(report)).toMatch(line);
       expect(renderSummary(report, { color: false })).toMatch(line);
       expect(renderJunit(report)).toMatch(
-        /<error message="PROBE_BEHIND_SCHEDULE: iteration 1: probe &quot;api&quot;/,
+        /<error message="PROBE_BEHIND_SCHEDULE: probe &quot;api&quot; fell behind/,
       );
       expect(renderJunit(report)).toMatch(new RegExp(`<system-out>${line.source}`));
     });

@@ -2,7 +2,7 @@
 // fell behind its schedule measures nothing about the system under test: the run must end ERROR,
 // naming the probe, never a FAIL of the stack. Pure: a probe's own account and its recorded ops.
 
-import type { ProbeIterationResult } from './report-model.js';
+import type { ProbeSchedule } from './report-model.js';
 import type { OpRecord } from './types.js';
 
 /** An open-loop probe must issue at least this share of its scheduled operations. */
@@ -60,21 +60,38 @@ export const MAX_LATE_SHARE = 0.01;
 
 const ms = (v: number) => `${Number(v.toPrecision(3))} ms`;
 
+/** One iteration's schedule of a probe. */
+export interface IterationSchedule {
+  /** 0-based. */
+  iteration: number;
+  schedule: ProbeSchedule;
+}
+
 /**
- * Why an iteration's figures of probe `p` are not trustworthy because its scheduler fell behind,
- * or undefined when it kept its schedule (or records none: a kind with its own load generator).
- * The lag is of each op's start, never of its completion: ops that hang during a fault are on time.
+ * Why a run's figures of probe `name` are not trustworthy because its scheduler fell behind: more
+ * than MAX_LATE_SHARE of its slots over the run started more than one interval late or never.
+ * Undefined when it kept its schedule (or records none: a kind with its own load generator). The
+ * lag is of each op's start, never of its completion: ops that hang during a fault are on time.
  */
 export function scheduleFailure(
-  p: Pick<ProbeIterationResult, 'probe' | 'intervalMs' | 'schedule'>,
+  name: string,
+  intervalMs: number,
+  iterations: readonly IterationSchedule[],
 ): string | undefined {
-  const s = p.schedule;
-  if (!s || s.lagP99Ms === null || s.lateShare <= MAX_LATE_SHARE) return undefined;
-  const share = `${(s.lateShare * 100).toFixed(s.lateShare < 0.1 ? 2 : 1)}%`;
+  const slotted = iterations.filter((i) => i.schedule.lagP99Ms !== null);
+  const late = slotted.reduce((n, i) => n + i.schedule.late, 0);
+  const scheduled = slotted.reduce((n, i) => n + i.schedule.scheduled, 0);
+  if (scheduled === 0 || late / scheduled <= MAX_LATE_SHARE) return undefined;
+  const worst = slotted.reduce((w, i) => (i.schedule.lateShare > w.schedule.lateShare ? i : w));
+  const w = worst.schedule;
+  const share = late / scheduled;
+  const pct = `${(share * 100).toFixed(share < 0.1 ? 2 : 1)}%`;
+  const where =
+    slotted.length > 1 ? `worst in iteration ${worst.iteration + 1}` : `in iteration ${worst.iteration + 1}`;
   return (
-    `probe "${p.probe}" fell behind its schedule: ${share} of its ${s.scheduled} scheduled operations (${s.late}) ` +
-    `started more than one interval (${ms(p.intervalMs)}) late or never started (at most ${MAX_LATE_SHARE * 100}% may); ` +
-    `p99 schedule lag ${ms(s.lagP99Ms)}, max ${ms(s.lagMaxMs ?? s.lagP99Ms)}; ` +
-    `${Math.round(s.achievedPerSec)} of ${Math.round(s.requestedPerSec)} operations/s achieved`
+    `probe "${name}" fell behind its schedule: ${pct} of its ${scheduled} scheduled operations (${late}) ` +
+    `started more than one interval (${ms(intervalMs)}) late or never started (at most ${MAX_LATE_SHARE * 100}% may); ` +
+    `${where}: p99 schedule lag ${ms(w.lagP99Ms ?? 0)}, max ${ms(w.lagMaxMs ?? 0)}, ` +
+    `${Math.round(w.achievedPerSec)} of ${Math.round(w.requestedPerSec)} operations/s achieved`
   );
 }

@@ -98,6 +98,20 @@ describe('httpStatus', () => {
     }
   });
 
+  it('sends the given headers, whose content type wins, and encodes the path as fetch does', async () => {
+    const agent = keepAliveAgent();
+    try {
+      seen.length = 0;
+      const r = { ...req('PUT', '/kv/a b?x=1', '{}'), headers: { 'Content-Type': 'application/json' } };
+      expect(await httpStatus(agent, r)).toBe(200);
+      expect(seen).toMatchObject([
+        { method: 'PUT', path: '/kv/a%20b?x=1', body: '{}', type: 'application/json' },
+      ]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it.each([
     [301, 'POST', 'GET', ''],
     [302, 'PUT', 'PUT', 'b'],

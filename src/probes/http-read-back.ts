@@ -24,13 +24,13 @@ export interface ReadBackSpec {
 const RETRY_MS = 200;
 
 /** The system error under fetch's "fetch failed" (ECONNREFUSED, ECONNRESET, ...), if any. */
-export function causeCode(err: unknown): string | undefined {
+function causeCode(err: unknown): string | undefined {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 /** "fetch failed (ECONNREFUSED)" rather than "fetch failed". */
-export function httpErrorText(err: unknown): string {
+function httpErrorText(err: unknown): string {
   const code = causeCode(err);
   const text = errorMessage(err);
   return code && !text.includes(code) ? `${text} (${code})` : text;

@@ -7,8 +7,10 @@ import { z } from 'zod';
 import type { Probe, RunningProbe } from '../core/types.js';
 import { positiveDuration } from '../scenario/duration.js';
 import { withMsNames } from '../scenario/ms-names.js';
-import { causeCode, httpErrorText, readBack } from './http-read-back.js';
+import { httpStatus, keepAliveAgent, requestErrorCode } from './http-client.js';
+import { readBack } from './http-read-back.js';
 import { render, template, usesPlaceholder } from './http-template.js';
+import { errorText } from './open-loop.js';
 import { resolveEndpoint, runOpenLoop } from './running-open-loop.js';
 
 /** Refused before the request reached the service: the write certainly did not happen. */
@@ -113,6 +115,7 @@ export const httpWrite: Probe<HttpWriteParams> = {
     ctx.log(
       `http-write ${common.name}: ${p.method} ${p.path} every ${common.intervalMs}ms (ids ${prefix}-N)`,
     );
+    const agent = keepAliveAgent();
     const probe = runOpenLoop(
       ctx,
       'http-write',
@@ -124,22 +127,25 @@ export const httpWrite: Probe<HttpWriteParams> = {
         );
         // The service is resolved per request: it may move (failover, restart on a new port).
         const ep = await endpoint(signal);
-        let res: Response;
+        let status: number;
         try {
-          res = await fetch(`http://${ep.host}:${ep.port}${render(p.path, values)}`, {
+          status = await httpStatus(agent, {
+            host: ep.host,
+            port: ep.port,
             method: p.method,
+            path: render(p.path, values),
             headers,
+            body: p.body === undefined ? undefined : render(p.body, values),
             signal,
-            ...(p.body !== undefined ? { body: render(p.body, values) } : {}),
           });
-          await res.arrayBuffer();
         } catch (err) {
           // Sent, but no answer came (a reset, a closed socket): it may have been applied.
-          if (!NOT_SENT.has(causeCode(err) ?? '')) return { outcome: 'unknown', error: httpErrorText(err) };
-          throw new Error(httpErrorText(err));
+          if (!NOT_SENT.has(requestErrorCode(err) ?? ''))
+            return { outcome: 'unknown', error: errorText(err) };
+          throw new Error(errorText(err));
         }
-        if (!acked(res.status)) {
-          throw new Error(`HTTP ${res.status}, expected ${p.okStatus ? p.okStatus.join(' or ') : '2xx'}`);
+        if (!acked(status)) {
+          throw new Error(`HTTP ${status}, expected ${p.okStatus ? p.okStatus.join(' or ') : '2xx'}`);
         }
         return undefined;
       },
@@ -164,6 +170,7 @@ export const httpWrite: Probe<HttpWriteParams> = {
           );
         },
         summary: () => ({ idPrefix: prefix }),
+        close: async () => agent.destroy(),
       },
     );
     return probe;

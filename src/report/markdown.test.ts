@@ -120,7 +120,7 @@ describe('renderMarkdown', () => {
       const md = renderMarkdown(behindScheduleReport());
       expect(md.split('\n')[0]).toBe('# ERROR: postgres-primary-down');
       expect(md).toMatch(
-        /> \*\*Error\*\* `PROBE_BEHIND_SCHEDULE`: iteration 1: probe "writes" fell behind its schedule: 3.25% .* \(10 ms\) late .* p99 schedule lag 38 ms/,
+        /> \*\*Error\*\* `PROBE_BEHIND_SCHEDULE`: probe "writes" fell behind its schedule: 3.25% .* \(10 ms\) late .* in iteration 1: p99 schedule lag 38 ms/,
       );
       expect(md).toContain(
         '52 of 1600 operations (3.25%) more than one interval late, 26 of them never started',

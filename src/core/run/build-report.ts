@@ -5,7 +5,7 @@ import type { LoadedScenario } from '../../scenario/load.js';
 import { DEFINITIONS, evaluateTargets, judgedProbes, runVerdict } from '../evaluate.js';
 import { exitCodeOf, judgeExpectation } from '../expectation.js';
 import { computeMttr } from '../metrics.js';
-import { scheduleFailure } from '../probe-health.js';
+import { type IterationSchedule, scheduleFailure } from '../probe-health.js';
 import type { HistoryContext } from '../relative-bound.js';
 import type { IterationResult, RunFacts, RunReport, TargetResult, Verdict } from '../report-model.js';
 import type { Clock, ProviderName, RunEvent } from '../types.js';
@@ -19,19 +19,28 @@ export interface RunError {
 
 /**
  * PROBE_BEHIND_SCHEDULE when a probe whose figures the targets judge fell behind its own schedule
- * in iteration `it` (probe-health.ts): the instrument, not the stack, would decide the verdict.
+ * over the run (probe-health.ts): the instrument, not the stack, would decide the verdict.
  */
 export function behindSchedule(
   sc: Pick<LoadedScenario, 'targets' | 'primaryProbe'>,
-  it: IterationResult,
+  iterations: readonly IterationResult[],
 ): (RunError & { probe: string }) | undefined {
-  for (const p of judgedProbes(sc.targets, it, sc.primaryProbe)) {
-    const why = scheduleFailure(p);
+  const byProbe = new Map<string, { intervalMs: number; its: IterationSchedule[] }>();
+  for (const it of iterations) {
+    for (const p of judgedProbes(sc.targets, it, sc.primaryProbe)) {
+      if (!p.schedule) continue;
+      const entry = byProbe.get(p.probe) ?? { intervalMs: p.intervalMs, its: [] };
+      entry.its.push({ iteration: it.index, schedule: p.schedule });
+      byProbe.set(p.probe, entry);
+    }
+  }
+  for (const [probe, { intervalMs, its }] of byProbe) {
+    const why = scheduleFailure(probe, intervalMs, its);
     if (why === undefined) continue;
     return {
       code: 'PROBE_BEHIND_SCHEDULE',
-      probe: p.probe,
-      message: `iteration ${it.index + 1}${it.name ? ` (${it.name})` : ''}: ${why}. Its figures are not trustworthy (coordinated omission), so the run is an ERROR of the instrument, not a verdict on the system under test`,
+      probe,
+      message: `${why}. Its figures are not trustworthy (coordinated omission), so the run is an ERROR of the instrument, not a verdict on the system under test`,
     };
   }
   return undefined;

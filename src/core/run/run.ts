@@ -113,18 +113,17 @@ export async function runLifecycle(opts: RunOptions, deps: RunDeps): Promise<Run
         const result = await runIteration({ sc, kinds: deps.kinds, events, progress, ctx }, iterationPlan, i);
         iterations.push(result);
         if (result.error) break;
-        // Figures from a probe that fell behind its own schedule decide nothing: stop here.
-        const behind = behindSchedule(sc, result);
-        if (behind) {
-          error = { code: behind.code, message: behind.message };
-          events.emit('probe-behind-schedule', behind.message, { probe: behind.probe });
-          break;
-        }
         await betweenIterations({ sc, ctx, last: i === plan.length - 1 }, events);
       }
       events.iteration = undefined;
       const failed = iterations.find((it) => it.error);
       if (failed) error = { code: 'ITERATION_FAILED', message: failed.error as string };
+      // Figures from a probe that fell behind its own schedule decide nothing.
+      const behind = error ? undefined : behindSchedule(sc, iterations);
+      if (behind) {
+        error = { code: behind.code, message: behind.message };
+        events.emit('probe-behind-schedule', behind.message, { probe: behind.probe });
+      }
     } catch (err) {
       error = toRunError(err, signal);
       events.emit('error', error.message);
