@@ -100,12 +100,9 @@ describe('examples/ (the tutorial)', () => {
     const r = await cli('test/fixtures/scenarios/latency-off-path.yaml', '--out', out);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(markedProcesses(report.facts.runId)).toEqual([]);
-    expect(report.targets.map((t: { verdict: string }) => t.verdict)).toEqual([
-      'pass',
-      'pass',
-      'pass',
-      'pass',
-    ]);
+    const verdicts = report.targets.map((t: { verdict: string }) => t.verdict);
+    expect(verdicts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(verdicts)).toEqual(new Set(['pass']));
     expect(report.verdict, r.out).toBe('inconclusive');
     expect(report.error.code).toBe('NO_IMPACT');
     expect(report.error.message).toMatch(/adds 100 ms per round trip.*at least 50 ms.*probe "reads"/);

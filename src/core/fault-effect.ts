@@ -74,7 +74,7 @@ export function noEffectMessage(it: IterationResult): string {
   const shown =
     e.probe === null
       ? `no probe had ${MIN_OPS} successful operations in both the steady and the fault phase`
-      : `the largest rise was probe "${e.probe}": p50 ${fmt(e.steadyP50Ms)} ms steady, ${fmt(e.faultP50Ms)} ms during the fault (+${fmt(e.riseMs)} ms)`;
+      : `the largest rise was probe "${e.probe}": p50 ${fmt(e.steadyP50Ms)} ms steady, ${fmt(e.faultP50Ms)} ms during the fault (${(e.riseMs ?? 0) >= 0 ? '+' : ''}${fmt(e.riseMs)} ms)`;
   return (
     `the latency fault had no observable effect in ${which}: it adds ${fmt(e.addedMs)} ms per round trip, ` +
     `so some probe's fault-phase p50 should rise by at least ${fmt(e.neededMs)} ms over its steady p50; ${shown}. ` +
