@@ -287,6 +287,22 @@ export interface IterationResult {
   faultEndMs?: number;
   /** When the stack reported detection (monotonic ms; mttdMs counts from tInjectMs), else null. */
   detectedAtMs?: number | null;
+  /** For an iteration with a latency toxic: whether the probes' latency showed it (fault-effect.ts). */
+  latencyEffect?: LatencyEffect;
+}
+
+/** A latency fault's effect as the probes saw it: the probe whose fault-phase p50 rose most. */
+export interface LatencyEffect {
+  /** Latency the toxic adds to one round trip (ms). */
+  addedMs: number;
+  /** The rise of the fault-phase p50 over the steady p50 that counts as an effect (ms). */
+  neededMs: number;
+  /** null when no probe had enough successful operations in both phases. */
+  probe: string | null;
+  steadyP50Ms: number | null;
+  faultP50Ms: number | null;
+  riseMs: number | null;
+  seen: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
