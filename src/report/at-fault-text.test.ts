@@ -16,7 +16,7 @@ describe('atFaultText', () => {
       recentAcksLost: 0,
     });
     expect(text).toBe(
-      'In flight at the fault: 5 operation(s) started before injection began and ended after t_inject (injection took 0.4 ms): 5 acknowledged (0 of them lost), 0 failed, 0 timed out or cut off. Acknowledged in the 100 ms before injection began: 10 (0 of them lost).',
+      'In flight at the fault: 5 operation(s) started before injection began and ended after t_inject (injection took 0.400 ms): 5 acknowledged (0 of them lost), 0 failed, 0 timed out or cut off. Acknowledged in the 100 ms before injection began: 10 (0 of them lost).',
     );
   });
 
