@@ -145,7 +145,9 @@ function maybeExit() {
     .datasync()
     .then(() => file.close())
     .then(() => {
-      log(`drained: every request answered and every write persisted (${store.size} in the store); exiting 0`);
+      log(
+        `drained: every request answered and every write persisted (${store.size} in the store); exiting 0`,
+      );
       process.exit(0);
     });
 }
