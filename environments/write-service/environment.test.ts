@@ -37,14 +37,14 @@ describe('write-service (local provider)', () => {
       expect(it.rtoMs).toBeGreaterThanOrEqual(1000);
       expect(it.rtoMs).toBeLessThan(10_000);
     }
-    // The SIGTERM met writes in flight (each takes 50 ms to persist, one starts every 10 ms): the
+    // The SIGTERM met writes in flight (each takes 100 ms to persist, one starts every 10 ms): the
     // service answered them after the signal, and every one of them was read back.
     const at = iterations[1]!.probes[0]!.atFault;
-    expect(at.ok).toBeGreaterThanOrEqual(3);
+    expect(at.ok).toBeGreaterThanOrEqual(5);
     expect(at.okLost).toBe(0);
     // The service saw them too, and drained before it exited 0.
     const [atSignal] = sigtermLines(log);
-    expect(atSignal?.requests).toBeGreaterThanOrEqual(3);
+    expect(atSignal?.requests).toBeGreaterThanOrEqual(5);
     expect(log).toMatch(/drained: every request answered and every write persisted/);
     const exits = report.events.filter((e) => e.type === 'service-exit').map((e) => e.data);
     expect(exits).toEqual([
@@ -74,7 +74,7 @@ describe('write-service (local provider)', () => {
     expect(rpo.lost).toBeGreaterThanOrEqual(1);
     expect(report.targets[0]?.measured).toBe(rpo.lost);
     // Acknowledged, still in the write-behind queue when the signal's default action ended the
-    // process: the writes of the last persistMs (50 ms) before the SIGTERM, each listed by id.
+    // process: the writes of the last persistMs (100 ms) before the SIGTERM, each listed by id.
     expect(rpo.lostSample).toHaveLength(rpo.lost);
     // An answer the service sent just before the signal can be read by the harness a moment after
     // the injector returned (measured: 0.6 ms), hence the slack after t_inject.
