@@ -42,6 +42,8 @@ describe.skipIf(skip !== undefined)('write-service on the containers provider', 
     }
     // Sending the signal through the engine takes longer than a kill(2), so fewer writes span the
     // whole injection; the service itself counts what it had when the signal reached it.
+    // No in-flight count for the SIGKILL here: the engine answers a SIGKILL once the container is
+    // gone (161 ms measured), so the writes it cut off ended inside the injection window.
     const at = iterations[1]!.probes[0]!.atFault;
     expect(at.ok).toBeGreaterThanOrEqual(3);
     expect(at.okLost).toBe(0);

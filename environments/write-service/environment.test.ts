@@ -37,6 +37,10 @@ describe('write-service (local provider)', () => {
       expect(it.rtoMs).toBeGreaterThanOrEqual(1000);
       expect(it.rtoMs).toBeLessThan(10_000);
     }
+    // The SIGKILL cut off the writes in flight: never acknowledged, so indeterminate, never lost.
+    const cut = iterations[0]!.probes[0]!.atFault;
+    expect(cut.unknown).toBeGreaterThanOrEqual(5);
+    expect(cut.ok).toBe(0);
     // The SIGTERM met writes in flight (each takes 100 ms to persist, one starts every 10 ms): the
     // service answered them after the signal, and every one of them was read back.
     const at = iterations[1]!.probes[0]!.atFault;
