@@ -20,6 +20,7 @@ export interface WriteIteration {
     atFault: {
       inFlight: number;
       ok: number;
+      unknown: number;
       okLost: number;
       recentAcks: number;
       recentAcksLost: number;
