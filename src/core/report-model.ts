@@ -58,6 +58,31 @@ export interface RpoResult {
   rpoMs: number;
 }
 
+// ---- What a probe had under way when the fault landed (service-crash-restart) ---------------
+// Kept in this block so other additions to ProbeIterationResult merge without touching it.
+
+export interface AtFault {
+  /** The window the fault landed in: injection start and t_inject (monotonic ms). */
+  injectStartMs: number;
+  tInjectMs: number;
+  /** Operations started before injectStartMs and ended after tInjectMs: in flight at the fault. */
+  inFlight: number;
+  /** Of those: acknowledged, failed, timed out or cut off (unknown). */
+  ok: number;
+  failed: number;
+  unknown: number;
+  /** Write probes: of the acknowledged ones, missing on read-back. */
+  okLost?: number;
+  /** Operations acknowledged in the `recentWindowMs` before injection started, and how many of those were lost. */
+  recentWindowMs: number;
+  recentAcks: number;
+  recentAcksLost?: number;
+}
+
+export interface ProbeIterationResult {
+  atFault?: AtFault;
+}
+
 // ---- Schedule of an open-loop probe (coordinated omission; issue 17 item 3) -----------------
 // How well the probe kept its own schedule: the harness's lag, never the system's latency. Kept
 // together in this block so other additions to these interfaces merge without touching it.

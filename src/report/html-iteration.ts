@@ -2,6 +2,7 @@
 // its phases and the writes it lost.
 
 import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { atFaultText } from './at-fault-text.js';
 import { formatDetail, formatDuration, formatOffset, formatRto, iterationLabel } from './format.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { table } from './html-page.js';
@@ -43,7 +44,7 @@ function probeHtml(it: IterationResult, p: ProbeIterationResult): SafeHtml {
   return html`<section class="probe" data-probe="${p.probe}"><h3>Probe <code>${p.probe}</code> <span class="muted">(${p.kind}, every ${formatDuration(p.intervalMs)}, timeout ${formatDuration(p.timeoutMs)})</span></h3>
 <ul class="facts"><li>RTO: <strong>${formatRto(p.rto.rtoMs, p.rto.impact)}</strong>${rec === null ? '' : ` (recovered at ${formatOffset(rec)})`}</li>
 <li>Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}</li>
-<li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li></ul>
+<li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li>${p.atFault ? html`<li>${atFaultText(p.atFault)}</li>` : null}</ul>
 ${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
   summary.length === 0
     ? null

@@ -1,6 +1,7 @@
 // The per-iteration part of report.md: what was done, how the stack recovered, what each probe saw.
 
 import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { atFaultText } from './at-fault-text.js';
 import {
   formatDetail,
   formatDuration,
@@ -52,6 +53,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
     `- First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}`,
+    ...(p.atFault ? [`- ${atFaultText(p.atFault)}`] : []),
     ...(p.schedule ? [`- Schedule: ${formatSchedule(p.schedule)}`] : []),
     '',
     table(

@@ -1,5 +1,6 @@
 import type { LoadedScenario } from '../../scenario/load.js';
 import {
+  computeAtFault,
   computeRpo,
   computeRto,
   computeSchedule,
@@ -55,8 +56,10 @@ export async function measureIteration(m: {
       schedule: computeSchedule(ops, { intervalMs: p.intervalMs, endMs }),
     };
     faultEnds.set(p.name, split ?? endMs);
+    let present: ReadonlySet<string> | undefined;
     if (p.verify) {
       const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
+      present = v.present;
       r.rpo = computeRpo(ops, v.present, tInjectMs);
       ctx.emit(
         'verify',
@@ -64,6 +67,7 @@ export async function measureIteration(m: {
         { lost: r.rpo.lost, acknowledged: r.rpo.acknowledged },
       );
     }
+    r.atFault = computeAtFault(ops, { injectStartMs: m.incident.injectStartMs, tInjectMs }, present);
     const samples = p.samples?.();
     if (samples) {
       r.series = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, summarizeSeries(s, bounds)]));
