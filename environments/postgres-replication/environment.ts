@@ -11,6 +11,8 @@ import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
 import { binaryVersions, onHost } from '../../src/providers/binary-versions.js';
+import { type BridgeForwarder, startBridgeForwarder } from '../../src/providers/compose/bridge-forwarder.js';
+import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import type { EnvironmentModule } from '../../src/providers/provider.js';
 import {
   FAULT_PROXY,
@@ -21,6 +23,7 @@ import {
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { POSTGRES } from '../../src/stacks/postgres.js';
 import { PgService } from '../postgres-ha/services.js';
+import { ContainerReplicationPair } from './container-pair.js';
 import { LocalReplicationPair, PG_BIN } from './local-pair.js';
 import {
   HOST,
@@ -44,6 +47,19 @@ export const postgresReplicationOptions = z.strictObject({
 export type PostgresReplicationOptions = z.infer<typeof postgresReplicationOptions>;
 
 const BRING_UP_TIMEOUT_MS = 120_000;
+
+/** The run network's gateway: the host address its containers reach the bridge forwarder at. */
+async function networkGateway(rt: ContainerRuntime): Promise<string> {
+  const info = await rt.docker.getNetwork(rt.network).inspect();
+  const gw = (info.IPAM?.Config ?? []).map((c) => c.Gateway).find(Boolean);
+  if (!gw) {
+    throw new HarnessError(
+      'CONTAINERS_UNAVAILABLE',
+      `network ${rt.network} has no gateway address: node2 cannot reach the fault proxy on the host`,
+    );
+  }
+  return gw;
+}
 
 function resolveService(
   services: ReadonlyMap<string, StartedService>,
@@ -78,7 +94,7 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
   description:
     'PostgreSQL 15 primary + 1 streaming standby (pg_basebackup), the replication link through the fault proxy; async or sync',
   options: postgresReplicationOptions,
-  providers: ['local'],
+  providers: ['local', 'containers'],
   // Only node1's replication link is behind the proxy: role primary resolves to node1 until a
   // promotion, and network faults on it act on the stream to node2.
   services: () => [
@@ -92,10 +108,12 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
     const replicationPort = await ctx.freePort();
     const proxy: StartedFaultProxy = await startFaultProxy({ apiPort: 0 });
     let pair: ReplicationPair | undefined;
+    let forwarder: BridgeForwarder | undefined;
     const stop = async () => {
       try {
         await pair?.close();
       } finally {
+        await forwarder?.close();
         await proxy.close();
       }
     };
@@ -113,16 +131,33 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
         log: ctx.log,
         emit: ctx.emit,
       };
-      const local = new LocalReplicationPair({
-        ...common,
-        runId: ctx.runId,
-        workDir: ctx.workDir,
-        runDir: ctx.runDir,
-        ports,
-        replicationPort,
-      });
-      pair = local;
-      await local.start(signal);
+      if (ctx.provider === 'containers') {
+        const rt = ctx.containers;
+        if (!rt)
+          throw new HarnessError('INTERNAL', 'postgres-replication: the containers provider gave no runtime');
+        forwarder = await startBridgeForwarder(await networkGateway(rt), replicationPort);
+        const [fwdHost, fwdPort] = forwarder.address.split(':') as [string, string];
+        const c = await ContainerReplicationPair.create({
+          ...common,
+          containers: rt,
+          runDir: ctx.runDir,
+          ports,
+          replicationAddress: { host: fwdHost, port: Number(fwdPort) },
+        });
+        pair = c;
+        await c.start(signal);
+      } else {
+        const local = new LocalReplicationPair({
+          ...common,
+          runId: ctx.runId,
+          workDir: ctx.workDir,
+          runDir: ctx.runDir,
+          ports,
+          replicationPort,
+        });
+        pair = local;
+        await local.start(signal);
+      }
     } catch (err) {
       await stop();
       throw err;
@@ -131,12 +166,14 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
     const p = pair;
     let versions: Record<string, string | undefined>;
     try {
-      versions = await binaryVersions(onHost, { postgres: [`${PG_BIN}/postgres`, '--version'] });
+      versions =
+        p instanceof ContainerReplicationPair
+          ? await p.versions()
+          : await binaryVersions(onHost, { postgres: [`${PG_BIN}/postgres`, '--version'] });
     } catch (err) {
       await stop();
       throw err;
     }
-    // The stream really goes through the proxy: node2's walreceiver is connected to the proxy port.
     ctx.emit('environment-ready', `postgres-replication up in ${Math.round(bringUpMs)} ms`, { bringUpMs });
 
     const services = new Map<string, StartedService>();
@@ -155,7 +192,10 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
         topology: `${PRIMARY} primary, ${STANDBY} streaming standby (pg_basebackup of ${PRIMARY})`,
         replication: o.replication,
         primarySettings: primarySettings(o.replication),
-        throughFaultProxy: `replication only: ${STANDBY}'s primary_conninfo → proxy ${REPLICATION_PROXY} (${HOST}:${replicationPort}) → ${PRIMARY} (${HOST}:${ports.node1}); clients, probes and the harness's checks use the real ports`,
+        throughFaultProxy: `replication only: ${STANDBY}'s primary_conninfo → ${forwarder ? `${forwarder.address} (bridge forwarder on the host) → ` : ''}proxy ${REPLICATION_PROXY} (${HOST}:${replicationPort}) → ${PRIMARY} (${HOST}:${ports.node1}); clients, probes and the harness's checks use the real ports`,
+        ...(p instanceof ContainerReplicationPair
+          ? { containers: Object.fromEntries(NODES.map((n) => [n, p.containerId(n)])) }
+          : {}),
         faultProxyApi: proxy.apiUrl,
         ports: { ...ports, replicationProxy: replicationPort },
         autoPromote: o.autoPromote,
