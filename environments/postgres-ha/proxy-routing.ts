@@ -93,7 +93,7 @@ export class ProxiedController implements PostgresController {
   }
 
   failoverStepsSince(msAgo: number, signal?: AbortSignal): Promise<string[]> {
-    return this.#inner.failoverStepsSince(msAgo, signal);
+    return this.#inner.failoverStepsSince?.(msAgo, signal) ?? Promise.resolve([]);
   }
 
   primary(signal?: AbortSignal): Promise<PgEndpoint> {

@@ -82,7 +82,7 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
         if (p.mode === 'postmaster') {
           // The same primary afterwards is not yet a local restart: the monitor may have run a
           // failover election that chose the restarted node again (seen with 2 standbys).
-          const steps = await ctrl.failoverStepsSince(ctx.clock.now() - killedAt + 1000, signal);
+          const steps = (await ctrl.failoverStepsSince?.(ctx.clock.now() - killedAt + 1000, signal)) ?? [];
           details.outcome =
             primaryNow !== node
               ? 'monitor failed over'

@@ -58,7 +58,7 @@ export interface PostgresController {
    * draining, report_lsn, prepare_promotion, stop_replication, demote_timeout, demoted), oldest
    * first, each once, as "<node> -> <goal state>"; empty when it ran none.
    */
-  failoverStepsSince(msAgo: number, signal?: AbortSignal): Promise<string[]>;
+  failoverStepsSince?(msAgo: number, signal?: AbortSignal): Promise<string[]>;
 }
 
 export const POSTGRES = extensionKey<PostgresController>('postgres', 'PostgreSQL controller');
