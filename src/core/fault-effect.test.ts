@@ -95,6 +95,17 @@ describe('latency effect of a fault that fails nothing', () => {
     expect(noEffectMessage(it0)).toMatch(/no probe had 5 successful operations/);
   });
 
+  it('is seen in a series in milliseconds when the toxic is on a link no operation crosses', () => {
+    const it0 = iteration([latencyFault(100)], [['lag', 2, 2.1]]);
+    const series = (p50: number) => ({ count: 20, p50, p95: p50, max: p50 });
+    (it0.probes[0] as { series?: unknown }).series = {
+      lagBytes: { steady: series(0), fault: series(90_000), recovered: series(0) },
+      lagMs: { steady: series(1), fault: series(104), recovered: series(1) },
+    };
+    expect(checkLatencyEffects([it0])).toBeUndefined();
+    expect(it0.latencyEffect).toMatchObject({ probe: 'lag (series lagMs)', riseMs: 103, seen: true });
+  });
+
   it('leaves iterations without a latency toxic alone', () => {
     const it0 = iteration([], [['reads', 2, 2]]);
     expect(checkLatencyEffects([it0])).toBeUndefined();

@@ -1,8 +1,9 @@
 // A latency toxic slows operations without failing them, so its scenarios declare
 // expectImpact: false and "no operation failed" cannot tell whether the fault did anything: a
 // toxic on a proxy the workload does not cross, or one removed at once, would PASS every latency
-// target. Its effect is checked on latency instead: some probe's median in the fault phase must
-// exceed its steady-state median by at least half the latency the toxic adds to a round trip.
+// target. Its effect is checked on latency instead: some probe's median in the fault phase (of its
+// operations, or of a series in milliseconds such as replication lag) must exceed its steady-state
+// median by at least half the latency the toxic adds to a round trip.
 // An iteration where none does had no observable effect, and the run cannot PASS.
 
 import { MIN_OPS } from './evaluate.js';
@@ -32,22 +33,29 @@ export function latencyEffect(it: IterationResult): LatencyEffect | undefined {
   const addedMs = Math.max(...added);
   const neededMs = addedMs * EFFECT_SHARE;
   let best: LatencyEffect | undefined;
-  for (const p of it.probes) {
-    const steady = p.phases.steady;
-    const fault = p.phases.fault;
-    if (steady.p50Ms === null || fault.p50Ms === null) continue;
-    if (steady.ok < MIN_OPS || fault.ok < MIN_OPS) continue;
-    const riseMs = fault.p50Ms - steady.p50Ms;
-    const e: LatencyEffect = {
+  const consider = (probe: string, steady: number | null, fault: number | null) => {
+    if (steady === null || fault === null) return;
+    const riseMs = fault - steady;
+    if (best && riseMs <= (best.riseMs ?? Number.NEGATIVE_INFINITY)) return;
+    best = {
       addedMs,
       neededMs,
-      probe: p.probe,
-      steadyP50Ms: steady.p50Ms,
-      faultP50Ms: fault.p50Ms,
+      probe,
+      steadyP50Ms: steady,
+      faultP50Ms: fault,
       riseMs,
       seen: riseMs >= neededMs,
     };
-    if (!best || riseMs > (best.riseMs ?? Number.NEGATIVE_INFINITY)) best = e;
+  };
+  for (const p of it.probes) {
+    const { steady, fault } = p.phases;
+    if (steady.ok >= MIN_OPS && fault.ok >= MIN_OPS) consider(p.probe, steady.p50Ms, fault.p50Ms);
+    // A series in milliseconds shows a toxic on a link no operation crosses (replication lag).
+    for (const [name, phases] of Object.entries(p.series ?? {})) {
+      if (!name.endsWith('Ms')) continue;
+      if (phases.steady.count < MIN_OPS || phases.fault.count < MIN_OPS) continue;
+      consider(`${p.probe} (series ${name})`, phases.steady.p50, phases.fault.p50);
+    }
   }
   return (
     best ?? { addedMs, neededMs, probe: null, steadyP50Ms: null, faultP50Ms: null, riseMs: null, seen: false }
