@@ -23,7 +23,7 @@ import type { ManagedContainer } from '../../src/providers/containers/managed-co
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
-import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
+import type { EnvironmentModule } from '../../src/providers/provider.js';
 import type { SupervisedServiceOptions } from '../../src/providers/supervised-service.js';
 import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';

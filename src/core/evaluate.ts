@@ -312,6 +312,8 @@ export const DEFINITIONS: Record<string, string> = {
   noImpact:
     'If no operation failed or timed out after t_inject, RTO is 0 but the verdict is INCONCLUSIVE unless the scenario declares expectImpact: false.',
   rpo: 'After recovery every acknowledged write is read back. lost = acknowledged and missing. RPO window = max(t_inject, newest lost ack) - oldest lost ack; 0 when nothing acknowledged is lost. Timed-out writes are indeterminate and never counted as lost.',
+  groups:
+    "A probe whose operations go to parts of the system (groups: a Redis Cluster's slot ranges) also gets RTO and lost writes per group, each on the group's operations alone; its RTO is then the worst group's (t_recovered the latest of the groups hit by the fault, and not before its whole stream is stable).",
   splitBrain: 'Lost writes acknowledged after t_inject (lost-writes-after-fault).',
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
