@@ -10,9 +10,9 @@ function byGroup(ops: readonly OpRecord[]): Map<string, OpRecord[]> {
   const out = new Map<string, OpRecord[]>();
   for (const op of ops) {
     if (op.group === undefined) continue;
-    let list = out.get(op.group);
-    if (!list) out.set(op.group, (list = []));
-    list.push(op);
+    const list = out.get(op.group);
+    if (list) list.push(op);
+    else out.set(op.group, [op]);
   }
   return out;
 }
