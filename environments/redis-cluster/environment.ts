@@ -284,9 +284,8 @@ const redisCluster: EnvironmentModule<RedisClusterOptions> = {
         ...(rt ? { network: rt.network, images: { [REDIS_IMAGE]: rt.images[REDIS_IMAGE] } } : {}),
       });
       const ext: RedisClusterTopology = {
-        seeds: nodes.map((n) =>
-          rt ? { host: n.peerHost, port: n.realPort } : { host: HOST, port: n.clientPort },
-        ),
+        // Reachable from the host as they are; the addresses the nodes hand out then go through natMap.
+        seeds: nodes.map((n) => ({ host: HOST, port: n.clientPort })),
         ...(natMap ? { natMap } : {}),
         ranges: RANGES,
         masterOf: (slot, s) => view.masterOf(slot, s),
