@@ -413,3 +413,23 @@ export interface RunReport {
   /** Present unless the run was made with --no-history. */
   history?: RunHistory;
 }
+
+// ---- Groups of a probe's operations (issue 16 item 6) -------------------------------------------
+// A probe that spreads its operations over parts of the system (the slot ranges of a Redis Cluster)
+// tags each with its group; RTO and lost writes are then computed per group too. Kept in this one
+// block, merged into ProbeIterationResult by declaration merging.
+
+export interface ProbeGroupResult {
+  group: string;
+  /** Operations of the group in the iteration. */
+  ops: number;
+  /** computeRto on the group's operations alone. */
+  rto: RtoResult;
+  /** The group's acknowledged and lost writes, when the probe reads its writes back. */
+  rpo?: { acknowledged: number; lost: number; lostAfterInject: number };
+}
+
+export interface ProbeIterationResult {
+  /** Per group, in the order the groups first appear; absent when the probe's ops carry no group. */
+  groups?: ProbeGroupResult[];
+}

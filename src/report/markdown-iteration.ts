@@ -10,6 +10,7 @@ import {
   formatSchedule,
   iterationLabel,
 } from './format.js';
+import { GROUP_COLUMNS, GROUPS_NOTE, groupRows } from './group-tables.js';
 import { code, inline, table } from './markdown-table.js';
 import {
   LOST_KEY_COLUMNS,
@@ -62,6 +63,21 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       PHASE_COLUMNS.map((c) => (c.num ? 'right' : 'left')),
     ),
   ];
+  const groups = groupRows(p);
+  if (groups.length > 0) {
+    out.push(
+      '',
+      '**Per group (RTO and lost writes of each group alone)**',
+      '',
+      table(
+        GROUP_COLUMNS.map((c) => c.label),
+        groups,
+        GROUP_COLUMNS.map((c) => (c.num ? 'right' : 'left')),
+      ),
+      '',
+      GROUPS_NOTE,
+    );
+  }
   if (p.rpo) out.push('', '**Written data (RPO)**', '', ...rpoSection(p.rpo, tInjectMs));
   const series = seriesRows(p);
   if (series.length > 0) out.push('', '**Sampled series**', '', table(SERIES_COLUMNS, series));
