@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { networkPartition } from '../../src/injectors/network-partition.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';

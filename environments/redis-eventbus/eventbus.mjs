@@ -70,7 +70,16 @@ const WAIT_TIMEOUT = Number(a['wait-timeout-ms']);
 const BATCH = Number(a['batch-size']);
 const backoff = (attempt) => Math.min(BASE * 2 ** attempt, MAX);
 const log = (msg) => console.log(`${new Date().toISOString()} eventbus: ${msg}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The replay loop's backoff sleep; a (re)connection wakes it, so a reconnect replays at once. */
+let wake = () => {};
+const backoffSleep = (ms) =>
+  new Promise((r) => {
+    const t = setTimeout(r, ms);
+    wake = () => {
+      clearTimeout(t);
+      r();
+    };
+  });
 
 // ---- the disk buffer ---------------------------------------------------------------------------
 const statePath = join(bufferDir, 'state.json');
@@ -146,6 +155,8 @@ const sentinels = need('sentinels')
     return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
   });
 let reconnects = 0;
+/** Did the last command sent to Redis succeed? With the connection's state, what /status calls reachable. */
+let lastCommandOk = true;
 let lastBackoffMs = 0;
 const redis = new Redis({
   sentinels,
@@ -165,7 +176,10 @@ const redis = new Redis({
 });
 redis.on('ready', () => {
   log('connected to the master');
-  if (pending.length) void drain();
+  if (pending.length) {
+    wake();
+    void drain();
+  }
 });
 redis.on('error', (err) => log(`redis: ${err.message}`));
 redis.on('close', () => log('connection closed'));
@@ -227,6 +241,7 @@ async function drain() {
       checkFirst = true;
       await replicated();
       checkFirst = false;
+      lastCommandOk = true;
       advance(batch.length);
       replayed += batch.length;
       attempt = 0;
@@ -236,11 +251,12 @@ async function drain() {
       }
     } catch (err) {
       checkFirst = true;
+      lastCommandOk = false;
       lastBackoffMs = backoff(attempt++);
       log(
         `replay of ${pending.length} buffered event(s) failed: ${err.message}; retry in ${lastBackoffMs} ms`,
       );
-      await sleep(lastBackoffMs);
+      await backoffSleep(lastBackoffMs);
     }
   }
   draining = false;
@@ -255,8 +271,10 @@ function publish(ev) {
       try {
         await redis.xadd(STREAM, '*', ...fields(ev, false));
         await replicated();
+        lastCommandOk = true;
         return 'stream';
       } catch (err) {
+        lastCommandOk = false;
         // It may have been applied all the same: the replay checks the stream's end first.
         checkFirst = true;
         log(`publish of ${ev.id} failed: ${err.message}`);
@@ -286,6 +304,7 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && url.pathname === '/status') {
     return reply(200, {
       connected: redis.status === 'ready',
+      reachable: redis.status === 'ready' && lastCommandOk,
       redisStatus: redis.status,
       buffer: a.buffer,
       buffered: pending.length,
