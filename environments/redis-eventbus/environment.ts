@@ -11,7 +11,7 @@
 // partition of a Redis node disables the bus's proxy to it as well. In containers the bus runs in
 // chaos-harness/node on the run's network and `network-partition` drops its packets instead.
 import 'disposablestack/auto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
@@ -31,6 +31,8 @@ const HOST = '127.0.0.1';
 export const NODE_IMAGE = 'chaos-harness/node:latest';
 /** Where the node image keeps package.json, node_modules, src/ and environments/. */
 const IMAGE_APP = '/opt/chaos-harness';
+/** The harness's own node_modules (a worktree may link them), mounted into the bus's container. */
+const HOST_MODULES = realpathSync(resolve(import.meta.dirname, '../../node_modules'));
 const ms = z.number().int().positive().max(MAX_TIMER_MS);
 
 export const redisEventbusOptions = redisSentinelOptions.extend({
@@ -177,8 +179,14 @@ const redisEventbus: EnvironmentModule<RedisEventbusOptions> = {
           cmd: ['node', `${IMAGE_APP}/environments/redis-eventbus/${script}`, ...args],
           workingDir: IMAGE_APP,
           ports: [port],
-          // The repository's environments/ over the image's copy: the code this harness runs.
-          binds: [`${resolve(ctx.dir, '..')}:${IMAGE_APP}/environments:ro`, ...binds],
+          // The repository's environments/ over the image's copy (the code this harness runs), and
+          // the host's node_modules over the image's (the same Node ABI: the image copies them from
+          // there), for ioredis, which the image's selection (containers/node/modules.txt) lacks.
+          binds: [
+            `${resolve(ctx.dir, '..')}:${IMAGE_APP}/environments:ro`,
+            `${HOST_MODULES}:${IMAGE_APP}/node_modules:ro`,
+            ...binds,
+          ],
           logFile,
         });
         const opts: SupervisedServiceOptions = {
