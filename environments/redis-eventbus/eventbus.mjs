@@ -8,8 +8,9 @@
 // answer, 202 {stored:"buffer"}; once anything is buffered every later event goes behind it, so the
 // order is kept. A replay loop publishes the buffer in order, in MULTI batches, retrying with
 // exponential backoff (--backoff-base-ms doubling up to --backoff-max-ms), and ioredis reconnects
-// with the same backoff. With --buffer off the bus is the buggy one: it answers 202 and drops the
-// event (it is only counted).
+// with the same backoff. With --buffer off the bus is the buggy one, fire and forget: it answers
+// 202 {stored:"accepted"} at once and sends the XADD behind the answer; an event whose XADD fails
+// (Redis unreachable) is dropped and only counted.
 //
 // The buffer survives a SIGKILL: a state file (written by rename) names the current buffer file and
 // how many of its lines are already published; a restarted bus replays the rest. Replay is
@@ -264,8 +265,21 @@ async function drain() {
 
 // ---- publishing, one at a time so the stream keeps the order of acknowledgement ----------------
 let chain = Promise.resolve();
-const counts = { stream: 0, buffer: 0, dropped: 0 };
+const counts = { stream: 0, buffer: 0, accepted: 0, dropped: 0 };
 function publish(ev) {
+  if (!bufferOn) {
+    redis.xadd(STREAM, '*', ...fields(ev, false)).then(
+      () => {
+        lastCommandOk = true;
+      },
+      (err) => {
+        lastCommandOk = false;
+        counts.dropped++;
+        log(`dropped ${ev.id}: ${err.message}`);
+      },
+    );
+    return Promise.resolve('accepted');
+  }
   const p = chain.then(async () => {
     if (pending.length === 0 && !draining && redis.status === 'ready') {
       try {
@@ -280,7 +294,6 @@ function publish(ev) {
         log(`publish of ${ev.id} failed: ${err.message}`);
       }
     }
-    if (!bufferOn) return 'dropped';
     appendDurably(ev);
     void drain();
     return 'buffer';
@@ -327,7 +340,7 @@ const server = createServer((req, res) => {
       publish(ev).then(
         (stored) => {
           counts[stored]++;
-          reply(stored === 'stream' ? 200 : 202, { id, stored: stored === 'dropped' ? 'accepted' : stored });
+          reply(stored === 'stream' ? 200 : 202, { id, stored });
         },
         (err) => reply(500, { error: String(err?.message ?? err) }),
       );
