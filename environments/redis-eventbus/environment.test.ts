@@ -1,48 +1,10 @@
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { networkPartition } from '../../src/injectors/network-partition.js';
 import { markedProcesses } from '../../src/providers/local/run-registry.js';
 import { FAULT_PROXY } from '../../src/proxy/index.js';
 import { waitFor } from '../../src/testing/wait.js';
 import redisEventbus, { redisEventbusOptions } from './environment.js';
-import { testContext } from './test-context.js';
-
-type Env = Awaited<ReturnType<typeof redisEventbus.start>>;
-
-const url = (env: Env, service: string, path: string) => {
-  const ep = env.services.get(service)?.endpoints.http;
-  return `http://${ep?.host}:${ep?.port}${path}`;
-};
-
-async function post(env: Env, id: string): Promise<{ status: number; stored: string }> {
-  const r = await fetch(url(env, 'eventbus', `/events/${id}`), { method: 'POST', body: id });
-  return { status: r.status, stored: ((await r.json()) as { stored: string }).stored };
-}
-
-const status = async (env: Env) =>
-  (await (await fetch(url(env, 'eventbus', '/status'))).json()) as {
-    connected: boolean;
-    buffered: number;
-    replayed: number;
-    dropped: number;
-  };
-
-/** The event ids in the stream, in stream order, read from the elected master's real port. */
-async function streamIds(env: Env): Promise<string[]> {
-  const ports = env.info.ports as Record<string, { real: number }>;
-  for (const n of ['redis-1', 'redis-2', 'redis-3']) {
-    const r = new Redis({ host: '127.0.0.1', port: ports[n]?.real as number, lazyConnect: true });
-    try {
-      await r.connect();
-      if ((await r.role())[0] !== 'master') continue;
-      const entries = await r.xrange('events', '-', '+');
-      return entries.map(([, f]) => f[f.indexOf('id') + 1] as string);
-    } finally {
-      r.disconnect();
-    }
-  }
-  throw new Error('no master');
-}
+import { post, status, streamIds, testContext } from './test-context.js';
 
 describe('redis-eventbus environment', () => {
   it('buffers events on disk while the bus is cut off from Redis and replays them in order after the heal', async () => {
