@@ -55,6 +55,30 @@ const BUS = 'eventbus';
 const CONSUMER = 'consumer';
 const STREAM = 'events';
 
+/** Polls the bus's status until it reports a connection to the master. */
+async function waitConnected(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = 'no answer';
+  while (performance.now() < deadline) {
+    signal.throwIfAborted();
+    try {
+      const r = (await (await fetch(url, { signal: AbortSignal.timeout(1000) })).json()) as {
+        connected?: boolean;
+        redisStatus?: string;
+      };
+      if (r.connected) return;
+      last = `redis status ${r.redisStatus}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new HarnessError(
+    'NOT_READY',
+    `eventbus: not connected to the Redis master within ${timeoutMs} ms (${last})`,
+  );
+}
+
 interface NodePorts {
   real: number;
   client: number;
@@ -238,6 +262,10 @@ const redisEventbus: EnvironmentModule<RedisEventbusOptions> = {
         }),
       );
       await Promise.all([bus.start(ctx.signal), consumer.start(ctx.signal)]);
+      // Up is not enough: the bus answers while it still connects (it would buffer the first events).
+      const tConnect = ctx.clock.now();
+      await waitConnected(`http://${HOST}:${busPort}/status`, o.readyTimeoutMs, ctx.signal);
+      const connectMs = ctx.clock.now() - tConnect;
       Object.assign(env.info, {
         eventbus: {
           stream: STREAM,
@@ -246,6 +274,7 @@ const redisEventbus: EnvironmentModule<RedisEventbusOptions> = {
           commandTimeoutMs: o.commandTimeoutMs,
           waitReplicas: o.waitReplicas,
           restartDelayMs: o.restartDelayMs,
+          connectedAfterReadyMs: Math.round(connectMs),
           bufferDir,
           redisPath: rt
             ? 'run network (aliases)'
