@@ -32,7 +32,15 @@ function probeOf(
 }
 
 /** Metrics that read written data back: judged on a probe that verifies writes. */
-const readsBack = (metric: string) => metric.startsWith('rpo') || metric.startsWith('lost');
+const readsBack = (metric: string) =>
+  metric.startsWith('rpo') || metric.startsWith('lost') || STREAM_METRICS.has(metric);
+
+/** Metrics of a stream's read-back (eventbus). */
+export const STREAM_METRICS: ReadonlySet<string> = new Set([
+  'duplicate-events',
+  'out-of-order-events',
+  'drain-time',
+]);
 
 /**
  * The probes whose figures decide an iteration's targets: the primary probe, and the probe each
@@ -167,6 +175,39 @@ function measure(
         };
       }
       return { value: sum(r.map((x) => x.lostAfterInject)), note: 'acknowledged after the fault, then lost' };
+    }
+    case 'duplicate-events':
+    case 'out-of-order-events':
+    case 'drain-time': {
+      if (ps.some((p) => !p.stream || !p.rpo))
+        return { value: null, error: true, note: 'the probe does not read a stream back' };
+      const st = ps.map((p) => p.stream!);
+      if (t.metric !== 'drain-time') {
+        const thin = tooFew(
+          ps.map((p) => p.rpo!.acknowledged),
+          'the acknowledged events',
+        );
+        if (thin) return thin;
+        return t.metric === 'duplicate-events'
+          ? {
+              value: sum(st.map((s) => s.duplicated)),
+              note: `of ${sum(st.map((s) => s.inStream))} in the stream`,
+            }
+          : { value: sum(st.map((s) => s.outOfOrder)), note: 'all iterations' };
+      }
+      const none = st.findIndex((s) => s.episodes.length === 0);
+      if (none >= 0)
+        return {
+          value: null,
+          notMeasured: true,
+          note: `not measured: the bus buffered nothing in iteration ${none + 1}`,
+        };
+      if (st.some((s) => s.episodes.some((e) => e.emptyMs === null)))
+        return { value: null, notReached: true, note: 'a buffer did not drain before the read-back gave up' };
+      return {
+        value: worst(st.map((s) => s.drainMs as number)),
+        note: `worst of ${sum(st.map((s) => s.episodes.length))} buffer episode(s)`,
+      };
     }
     case 'error-rate': {
       const ph = phase ?? 'fault';
@@ -317,6 +358,8 @@ export const DEFINITIONS: Record<string, string> = {
   groups:
     "A probe whose operations go to parts of the system (groups: a Redis Cluster's slot ranges) also gets RTO and lost writes per group, each on the group's operations alone; its RTO is then the worst group's (t_recovered the latest of the groups hit by the fault, and not before its whole stream is stable).",
   splitBrain: 'Lost writes acknowledged after t_inject (lost-writes-after-fault).',
+  stream:
+    "A stream's read-back (eventbus): an event is lost when acknowledged and absent from the stream; duplicate-events counts extra copies; out-of-order-events counts events that stand after one the probe sent only once they were acknowledged. drain-time: per buffer episode (status polls from the first with buffered events to the first with none), from Redis reachable again (the end of a timed fault inside the episode, else the first poll at which the bus reports reaching Redis again) to the empty buffer; the worst episode. Resolution: the status poll interval.",
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
   latency:

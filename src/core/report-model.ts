@@ -414,6 +414,41 @@ export interface RunReport {
   history?: RunHistory;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Event streams (the eventbus probe, issue 16 part 3): what the read-back of a stream found
+// besides lost events, and how the bus's buffer drained. Kept in this block for easy merges.
+// ---------------------------------------------------------------------------------------------
+
+/** One buffer episode: from the first status poll with buffered events to the first empty one. */
+export interface BufferEpisode {
+  startMs: number;
+  /** The first poll in the episode at which the bus reported Redis reachable after it reported it unreachable (else startMs). */
+  reachableMs: number;
+  /** The first poll with an empty buffer, or null when it never emptied. */
+  emptyMs: number | null;
+  /** When a timed fault (a partition) ended inside the episode: Redis reachable again as the harness knows it. */
+  healedMs?: number;
+  maxBuffered: number;
+}
+
+export interface StreamCheck {
+  /** Distinct events of the probe found in the stream. */
+  inStream: number;
+  /** Extra copies (an event present twice counts 1). */
+  duplicated: number;
+  duplicatedSample: string[];
+  /** Events standing after one the probe sent only after this one was acknowledged. */
+  outOfOrder: number;
+  outOfOrderSample: string[];
+  episodes: BufferEpisode[];
+  /** Worst emptyMs - (healedMs ?? reachableMs) over the drained episodes; null without any episode. */
+  drainMs: number | null;
+}
+
+export interface ProbeIterationResult {
+  stream?: StreamCheck;
+}
+
 // ---- Groups of a probe's operations (issue 16 item 6) -------------------------------------------
 // A probe that spreads its operations over parts of the system (the slot ranges of a Redis Cluster)
 // tags each with its group; RTO and lost writes are then computed per group too. Kept in this one

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { DataFiles } from './data-files.js';
 import type { Extensions } from './extensions.js';
+import type { StreamCheck } from './report-model.js';
 
 /** Monotonic milliseconds since the run started. One clock for every timestamp in a run. */
 export interface Clock {
@@ -201,6 +202,8 @@ export interface VerifyResult {
   present: ReadonlySet<string>;
   /** Keys that could be checked at all (usually every key written). */
   checked: number;
+  /** A stream's read-back: duplicates, order, the bus's buffer (eventbus). */
+  stream?: StreamCheck;
 }
 
 /** A running workload. Ops are recorded by the open-loop scheduler. */
@@ -233,6 +236,8 @@ export interface Probe<P = unknown> {
    * the names of the series its samples() returns (series-p95:<name>, series-max:<name>).
    */
   readsWritesBack?: boolean;
+  /** Its verify() reads a stream back (duplicate-events, out-of-order-events, drain-time). */
+  checksStream?: boolean;
   series?: readonly string[];
   start(ctx: RunContext, params: P, common: ProbeCommon): Promise<RunningProbe>;
 }

@@ -1,6 +1,7 @@
 // Workload/probe kinds by scenario `kind`. Adding a kind is one file and one line here.
 import type { AnyProbe } from '../core/types.js';
 import { commandProbe } from './command.js';
+import { eventbus } from './eventbus.js';
 import { httpProbe } from './http.js';
 import { httpLoad } from './http-load.js';
 import { httpWrite } from './http-write.js';
@@ -15,6 +16,7 @@ import { tcpProbe } from './tcp.js';
 export const builtinProbes = {
   // registry: one line per kind, keep sorted
   command: commandProbe,
+  eventbus,
   http: httpProbe,
   'http-load': httpLoad,
   'http-write': httpWrite,

@@ -17,6 +17,7 @@ import {
   SERIES_COLUMNS,
   seriesRows,
 } from './probe-tables.js';
+import { streamFacts } from './stream-facts.js';
 
 function lostWritesHtml(rpo: RpoResult, tInjectMs: number): SafeHtml {
   const sample =
@@ -51,7 +52,11 @@ function probeHtml(it: IterationResult, p: ProbeIterationResult): SafeHtml {
 <ul class="facts"><li>RTO: <strong>${formatRto(p.rto.rtoMs, p.rto.impact)}</strong>${rec === null ? '' : ` (recovered at ${formatOffset(rec)})`}</li>
 <li>Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}</li>
 <li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li>${p.atFault ? html`<li>${atFaultText(p.atFault)}</li>` : null}</ul>
-${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${groupTable}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
+${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${groupTable}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${
+  p.stream
+    ? html`<h4>Stream read back</h4><ul class="facts stream">${streamFacts(p.stream).map((l) => html`<li>${l}</li>`)}</ul>`
+    : null
+}${seriesTable}${
   summary.length === 0
     ? null
     : html`<h4>Probe summary</h4><ul class="facts">${summary.map(([k, v]) => html`<li>${k}: ${formatDetail(v)}</li>`)}</ul>`

@@ -21,6 +21,7 @@ import {
   SERIES_COLUMNS,
   seriesRows,
 } from './probe-tables.js';
+import { streamFacts } from './stream-facts.js';
 
 const LOST_SAMPLE_SHOWN = 20;
 
@@ -79,6 +80,8 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
     );
   }
   if (p.rpo) out.push('', '**Written data (RPO)**', '', ...rpoSection(p.rpo, tInjectMs));
+  if (p.stream)
+    out.push('', '**Stream read back**', '', ...streamFacts(p.stream).map((l) => `- ${inline(l)}`));
   const series = seriesRows(p);
   if (series.length > 0) out.push('', '**Sampled series**', '', table(SERIES_COLUMNS, series));
   const summary = Object.entries(p.summary ?? {});

@@ -131,6 +131,7 @@ function parseOptions(
 }
 
 const READ_BACK_METRICS = new Set(['rpo', 'lost-writes', 'lost-writes-after-fault']);
+const STREAM_METRICS = new Set(['duplicate-events', 'out-of-order-events', 'drain-time']);
 
 const kindsWhere = (registry: Record<string, AnyProbe>, ok: (p: AnyProbe) => boolean) =>
   Object.entries(registry)
@@ -187,6 +188,16 @@ function checkTargets(sc: LoadedScenario, issues: ValidationIssue[]): void {
         issues.push({
           path: where,
           message: `${subject} needs a probe that reads its writes back (kinds: ${kindsWhere(builtinProbes, (p) => p.readsWritesBack === true)}); ${candidates.length === 1 ? 'probe' : 'probes'} ${described(candidates)} ${candidates.length === 1 ? 'does' : 'do'} not`,
+        });
+      }
+      continue;
+    }
+    if (STREAM_METRICS.has(t.metric)) {
+      const candidates = t.probe ? [t.probe] : [...probeKind.keys()];
+      if (!candidates.some((n) => impl(n)?.checksStream)) {
+        issues.push({
+          path: where,
+          message: `${subject} needs a probe that reads a stream back (kinds: ${kindsWhere(builtinProbes, (p) => p.checksStream === true)}); ${described(candidates)} ${candidates.length === 1 ? 'does' : 'do'} not`,
         });
       }
       continue;

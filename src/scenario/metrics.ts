@@ -17,6 +17,8 @@ export interface MetricInfo {
 
 const WRITES = 'a probe that reads its writes back (postgres-write, redis-write, sqlite-trades, http-write)';
 
+const STREAM = 'a probe that reads a stream back (eventbus)';
+
 export const METRICS = {
   rto: {
     unit: 'ms',
@@ -93,6 +95,27 @@ export const METRICS = {
       'time from t_inject to the first detection a probe or the stack reported (a `detected` event); the worst iteration.',
     needs: 'a probe that reports detections (sqlite-integrity, sqlite-trades with readBack: true)',
     example: '{ metric: mttd, max: 30s, source: runbook }',
+  },
+  'duplicate-events': {
+    unit: 'count',
+    description:
+      'extra copies of events in the stream (an event published twice counts 1), summed over the iterations.',
+    needs: STREAM,
+    example: '{ metric: duplicate-events, max: 0, source: runbook }',
+  },
+  'out-of-order-events': {
+    unit: 'count',
+    description:
+      'events that stand in the stream after an event the probe only sent once this one was acknowledged, summed over the iterations.',
+    needs: STREAM,
+    example: '{ metric: out-of-order-events, max: 0, source: runbook }',
+  },
+  'drain-time': {
+    unit: 'ms',
+    description:
+      "per buffer episode (the bus's status polls from the first with buffered events to the first with none), from Redis reachable again to the empty buffer: from the end of a timed fault (a healed partition) inside the episode, else from the first poll at which the bus reports reaching Redis again; the worst episode of the worst iteration. Not measured when an iteration never buffered.",
+    needs: STREAM,
+    example: '{ metric: drain-time, max: 30s, source: runbook }',
   },
   'recovery-time': {
     unit: 'ms',

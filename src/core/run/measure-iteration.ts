@@ -1,4 +1,5 @@
 import type { LoadedScenario } from '../../scenario/load.js';
+import { anchorDrains } from '../metrics/drain.js';
 import { computeGroups, groupedRto } from '../metrics/groups.js';
 import {
   computeAtFault,
@@ -66,6 +67,7 @@ export async function measureIteration(m: {
       const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
       present = v.present;
       r.rpo = computeRpo(ops, v.present, tInjectMs);
+      if (v.stream) r.stream = anchorDrains(v.stream, faultsEndedMs);
       ctx.emit(
         'verify',
         `${p.name}: ${r.rpo.lost} of ${r.rpo.acknowledged} acknowledged writes lost (${r.rpo.lostAfterInject} acknowledged after the fault)`,
