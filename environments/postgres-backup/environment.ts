@@ -26,7 +26,7 @@ import {
   STANZA,
 } from './pgbackrest.js';
 import { BackupStack, type PgBackend } from './stack.js';
-import { InProcessTlsS3, makeCertificate } from './tls-s3.js';
+import { LocalTlsS3, makeCertificate } from './tls-s3.js';
 import { verifyRestore } from './verify-restore.js';
 
 const timeout = z.number().int().positive().max(MAX_TIMER_MS);
@@ -117,15 +117,16 @@ async function start(ctx: EnvironmentStartContext, o: PostgresBackupOptions): Pr
     mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
     const s3Dir = join(ctx.runDir, 's3');
     mkdirSync(s3Dir, { recursive: true });
-    const s3 = new InProcessTlsS3(
-      S3_SERVICE,
-      await ctx.freePort(),
-      s3Dir,
-      makeCertificate(tlsDir, ['127.0.0.1']),
-      BUCKET,
-    );
-    await s3.start();
+    const s3 = new LocalTlsS3(S3_SERVICE, await ctx.freePort(), {
+      dir: s3Dir,
+      tls: makeCertificate(tlsDir, ['127.0.0.1']),
+      bucket: BUCKET,
+      envDir: ctx.dir,
+      logFile: join(ctx.runDir, 's3.log'),
+      runId: ctx.runId,
+    });
     cleanup.push(() => s3.stop());
+    await s3.start(ctx.signal);
     const repo: S3Repo = {
       host: '127.0.0.1',
       port: s3.endpoints.https!.port,

@@ -182,7 +182,7 @@ export class BackupStack implements StartedService, PostgresController, PgBackup
     const args =
       target === 'latest'
         ? ['restore', '--type=default']
-        : ['restore', '--type=time', `--target=${target.time}`, '--target-action=promote'];
+        : ['restore', '--type=time', `--target=${pgTime(target.time)}`, '--target-action=promote'];
     const f0 = now();
     const r = await this.backrest.command(args, this.opts.restoreTimeoutMs, signal, 'RECOVERY_FAILED');
     const f1 = now();
@@ -209,4 +209,12 @@ export class BackupStack implements StartedService, PostgresController, PgBackup
   checksums(tables: readonly string[], signal: AbortSignal): Promise<TableChecksum[]> {
     return tableChecksums(this.pg.connection(), tables, signal);
   }
+}
+
+/** pgBackRest's (and postgres') time format for an ISO time: "2026-12-01 23:45:09.741+00". */
+export function pgTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()))
+    throw new HarnessError('RECOVERY_FAILED', `postgres-backup: "${iso}" is not a time`);
+  return `${d.toISOString().replace('T', ' ').replace('Z', '')}+00`;
 }

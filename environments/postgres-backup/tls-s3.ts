@@ -1,12 +1,13 @@
 // s3rver over HTTPS: pgBackRest's S3 driver speaks only TLS, so the run makes a self-signed
-// certificate (openssl, a few ms) and s3rver serves it. Local provider: in the harness process.
+// certificate (openssl, a few ms) and s3rver serves it, in a process of its own (s3-tls-main.mjs).
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError } from '../../src/core/errors.js';
 import type { Endpoint, StartedService } from '../../src/core/types.js';
+import { ManagedProcess } from '../../src/providers/local/managed-process.js';
 
 export interface TlsFiles {
   key: string;
@@ -55,64 +56,98 @@ export function makeCertificate(dir: string, names: readonly string[]): TlsFiles
   return { key, cert };
 }
 
-/** s3rver with TLS inside the harness; stop/kill close the listener, start listens again. */
-export class InProcessTlsS3 implements StartedService {
+/** 200 from GET / (ListBuckets) over TLS, the certificate not verified (it is the run's own). */
+export function httpsOk(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host, port, path: '/', method: 'GET', rejectUnauthorized: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** s3rver (HTTPS) as a local process of the run. */
+export class LocalTlsS3 implements StartedService {
   readonly endpoints: Readonly<Record<string, Endpoint>>;
-  #server: S3rver | undefined;
+  readonly #proc: ManagedProcess;
 
   constructor(
     readonly name: string,
     port: number,
-    readonly directory: string,
-    private readonly tls: TlsFiles,
-    private readonly bucket: string,
+    opts: { dir: string; tls: TlsFiles; bucket: string; envDir: string; logFile: string; runId: string },
   ) {
     this.endpoints = { https: { host: '127.0.0.1', port } };
+    this.#proc = new ManagedProcess({
+      name: `postgres-backup ${name}`,
+      command: process.execPath,
+      args: [
+        join(opts.envDir, 's3-tls-main.mjs'),
+        ...['--port', String(port), '--dir', opts.dir, '--key', opts.tls.key, '--cert', opts.tls.cert],
+        ...['--bucket', opts.bucket],
+      ],
+      cwd: opts.envDir,
+      logFile: opts.logFile,
+      runId: opts.runId,
+    });
   }
 
   async role(): Promise<string | undefined> {
     return 'backup-store';
   }
   id(): string | undefined {
-    return this.#server === undefined ? undefined : 'in-process s3rver';
+    return this.#proc.id();
   }
   running(): boolean {
-    return this.#server !== undefined;
+    return this.#proc.running;
   }
   async signal(sig: NodeJS.Signals): Promise<void> {
-    throw new HarnessError('INJECTION_FAILED', `${this.name} runs inside the harness: it cannot take ${sig}`);
+    this.#proc.signal(sig);
   }
-  async kill(): Promise<void> {
-    await this.stop();
+  async kill(sig: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.#proc.kill(sig);
   }
-  async stop(): Promise<void> {
-    const s = this.#server;
-    this.#server = undefined;
-    await s?.close();
+  async stop(graceMs = 5000): Promise<void> {
+    await this.#proc.stop(graceMs);
   }
   async pause(): Promise<void> {
-    throw new HarnessError('INJECTION_FAILED', `${this.name} runs inside the harness and cannot be paused`);
+    this.#proc.signal('SIGSTOP');
   }
-  async resume(): Promise<void> {}
-  async start(): Promise<void> {
-    if (this.#server) return;
-    const server = new S3rver({
-      address: '127.0.0.1',
-      port: this.endpoints.https!.port,
-      silent: true,
-      directory: this.directory,
-      key: readFileSync(this.tls.key),
-      cert: readFileSync(this.tls.cert),
-      configureBuckets: [{ name: this.bucket }],
-    } as ConstructorParameters<typeof S3rver>[0]);
-    await server.run();
-    this.#server = server;
+  async resume(): Promise<void> {
+    this.#proc.signal('SIGCONT');
   }
-  async restart(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
+    if (!this.#proc.running) this.#proc.start();
+    await this.waitReady(signal);
+  }
+  async restart(signal?: AbortSignal): Promise<void> {
     await this.stop();
-    await this.start();
+    await this.start(signal);
   }
-  async waitReady(): Promise<void> {
-    if (!this.#server) throw new HarnessError('NOT_READY', `${this.name} is stopped`);
+  async waitReady(signal?: AbortSignal, timeoutMs = 15_000): Promise<void> {
+    const { host, port } = this.endpoints.https!;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !signal?.aborted) {
+      if (!this.#proc.running) {
+        throw (
+          this.#proc.spawnError ??
+          new HarnessError(
+            'PROCESS_EXITED',
+            `postgres-backup ${this.name}: s3rver exited before it was ready (log ${this.#proc.logFile})`,
+          )
+        );
+      }
+      if (await httpsOk(host, port, 1000)) return;
+      await sleep(50);
+    }
+    throw new HarnessError(
+      'NOT_READY',
+      `postgres-backup ${this.name}: https://${host}:${port}/ not ready after ${timeoutMs}ms`,
+    );
   }
 }

@@ -2,16 +2,21 @@
 // scratch data directory, started on a port of its own with archiving off, and every reference
 // table's row count and checksum compared with the source's.
 
-import type { LogFn } from '../../src/core/types.js';
-import type { BackupInfo, PgBackupController } from '../../src/stacks/postgres-backup.js';
-import { type Comparison, compareChecksums, tableChecksums } from './dataset.js';
+import type { LogFn, RestoreVerification } from '../../src/core/types.js';
+import {
+  type BackupInfo,
+  compareChecksums,
+  type PgBackupController,
+  type TableComparison,
+} from '../../src/stacks/postgres-backup.js';
+import { tableChecksums } from './dataset.js';
 import type { LocalPostgres } from './local-postgres.js';
 import type { PgBackRest, PostgresCommandRunner } from './pgbackrest.js';
 
 export interface Verification {
   backup: string;
   restoreMs: number;
-  comparison: Comparison;
+  comparison: RestoreVerification & { tables: TableComparison[] };
   ok: boolean;
 }
 
@@ -40,7 +45,8 @@ export async function verifyRestore(o: {
     const restoreMs = performance.now() - t0;
     const tables = o.source.reference.map((r) => r.table);
     const found = await tableChecksums(scratch.connection(), tables, o.signal);
-    const comparison = compareChecksums(o.source.reference, found);
+    const { tables: compared, verification } = compareChecksums(o.source.reference, found);
+    const comparison = { ...verification, tables: compared };
     const ok = comparison.checksumMismatches === 0 && comparison.rowsLost === 0;
     o.log(
       `postgres-backup: restore verification of ${backup?.label}: ${comparison.rowsMatched} of ${comparison.rowsCompared} rows matched in ${Math.round(restoreMs)}ms`,

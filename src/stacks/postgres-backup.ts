@@ -4,7 +4,7 @@
 // same shape.
 
 import { extensionKey } from '../core/extensions.js';
-import type { StartedEnvironment } from '../core/types.js';
+import type { RestoreVerification, StartedEnvironment } from '../core/types.js';
 import type { PgConnection } from './postgres.js';
 
 /** One table's content, as compared between a source and a restore. */
@@ -91,4 +91,38 @@ export function checksumSql(table: string): string {
     `select id / 10000 as c, md5(string_agg(t::text, E'\\n' order by id)) as h, count(*) as n ` +
     `from ${table} t group by 1) chunks`
   );
+}
+
+export interface TableComparison {
+  table: string;
+  expectedRows: number;
+  /** -1: the table is missing. */
+  foundRows: number;
+  checksum: 'match' | 'MISMATCH';
+}
+
+/** Tables after a restore against their reference; rows matched counts tables whose checksum matches. */
+export function compareChecksums(
+  reference: readonly TableChecksum[],
+  found: readonly TableChecksum[],
+): { tables: TableComparison[]; verification: RestoreVerification } {
+  const tables = reference.map((ref): TableComparison => {
+    const f = found.find((x) => x.table === ref.table);
+    return {
+      table: ref.table,
+      expectedRows: ref.rows,
+      foundRows: f?.rows ?? -1,
+      checksum: f !== undefined && f.md5 === ref.md5 ? 'match' : 'MISMATCH',
+    };
+  });
+  return {
+    tables,
+    verification: {
+      tablesCompared: tables.length,
+      rowsCompared: tables.reduce((a, t) => a + t.expectedRows, 0),
+      rowsMatched: tables.reduce((a, t) => a + (t.checksum === 'match' ? t.expectedRows : 0), 0),
+      rowsLost: tables.reduce((a, t) => a + Math.max(0, t.expectedRows - Math.max(0, t.foundRows)), 0),
+      checksumMismatches: tables.filter((t) => t.checksum !== 'match').length,
+    },
+  };
 }
