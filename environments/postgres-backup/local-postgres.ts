@@ -142,36 +142,20 @@ export class LocalPostgres {
     });
     proc.start();
     this.#proc = proc;
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    let last = 'no answer';
-    while (!deadline.aborted) {
-      if (!proc.running) {
-        if (proc.spawnError) throw proc.spawnError;
-        throw new HarnessError(
-          'PROCESS_EXITED',
-          `postgres-backup ${spec.name}: postgres exited (code ${proc.lastExit?.code}) before it was ready; last lines of ${spec.logFile}:\n${logTail(spec.logFile)}`,
-        );
-      }
-      try {
-        const rows = await queryOnce<{ rec: boolean }>(
-          this.connection(),
-          'select pg_is_in_recovery() as rec',
-          [],
-          { timeoutMs: 1000, signal: deadline },
-        );
-        // A restore replays the archive first: ready means promoted, i.e. writable.
-        if (rows[0]?.rec === false) return;
-        last = 'in recovery';
-      } catch (err) {
-        last = err instanceof Error ? err.message : String(err);
-      }
-      await sleep(25, undefined, { signal: deadline }).catch(() => undefined);
-    }
-    if (signal.aborted) throw new HarnessError('INTERRUPTED', `postgres-backup ${spec.name}: start aborted`);
-    throw new HarnessError(
-      'NOT_READY',
-      `postgres-backup ${spec.name}: not writable after ${timeoutMs}ms (last: ${last}); last lines of ${spec.logFile}:\n${logTail(spec.logFile)}`,
-    );
+    await waitWritable(this.connection(), {
+      what: `postgres-backup ${spec.name}`,
+      timeoutMs,
+      signal,
+      exited: () =>
+        proc.running
+          ? undefined
+          : (proc.spawnError ??
+            new HarnessError(
+              'PROCESS_EXITED',
+              `postgres-backup ${spec.name}: postgres exited (code ${proc.lastExit?.code}) before it was ready; last lines of ${spec.logFile}:\n${logTail(spec.logFile)}`,
+            )),
+      log: async () => logTail(spec.logFile),
+    });
   }
 
   /** Fast shutdown (SIGINT to the postmaster), SIGKILL to all its processes after graceMs. */
@@ -210,4 +194,42 @@ export function logTail(file: string, lines = 15): string {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * Polls until postgres accepts a read-write connection: after a restore, once the archive is
+ * replayed and it promoted. Fails fast with `exited()`'s error when the server died.
+ */
+export async function waitWritable(
+  conn: PgConnection,
+  o: {
+    what: string;
+    timeoutMs: number;
+    signal: AbortSignal;
+    exited: () => Error | undefined | Promise<Error | undefined>;
+    log: () => Promise<string>;
+  },
+): Promise<void> {
+  const deadline = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
+  let last = 'no answer';
+  while (!deadline.aborted) {
+    const dead = await o.exited();
+    if (dead) throw dead;
+    try {
+      const rows = await queryOnce<{ rec: boolean }>(conn, 'select pg_is_in_recovery() as rec', [], {
+        timeoutMs: 1000,
+        signal: deadline,
+      });
+      if (rows[0]?.rec === false) return;
+      last = 'in recovery';
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(25, undefined, { signal: deadline }).catch(() => undefined);
+  }
+  if (o.signal.aborted) throw new HarnessError('INTERRUPTED', `${o.what}: start aborted`);
+  throw new HarnessError(
+    'NOT_READY',
+    `${o.what}: not writable after ${o.timeoutMs}ms (last: ${last}); last lines of its log:\n${await o.log()}`,
+  );
 }

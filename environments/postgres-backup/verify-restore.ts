@@ -3,6 +3,7 @@
 // table's row count and checksum compared with the source's.
 
 import type { LogFn, RestoreVerification } from '../../src/core/types.js';
+import type { PgConnection } from '../../src/stacks/postgres.js';
 import {
   type BackupInfo,
   compareChecksums,
@@ -10,7 +11,6 @@ import {
   type TableComparison,
 } from '../../src/stacks/postgres-backup.js';
 import { tableChecksums } from './dataset.js';
-import type { LocalPostgres } from './local-postgres.js';
 import type { PgBackRest, PostgresCommandRunner } from './pgbackrest.js';
 
 export interface Verification {
@@ -24,7 +24,13 @@ export async function verifyRestore(o: {
   backrest: PgBackRest;
   run: PostgresCommandRunner;
   source: PgBackupController;
-  scratch: LocalPostgres;
+  scratch: {
+    readonly spec: { pgdata: string; port: number; settings?: Readonly<Record<string, string>> | undefined };
+    connection(): PgConnection;
+    start(timeoutMs: number, signal: AbortSignal): Promise<void>;
+    stop(graceMs: number): Promise<void>;
+    removeDataDirectory(): void | Promise<void>;
+  };
   timeoutMs: number;
   signal: AbortSignal;
   log: LogFn;
@@ -32,7 +38,7 @@ export async function verifyRestore(o: {
   const { scratch } = o;
   const backup: BackupInfo | undefined = await o.source.latestBackup(o.signal);
   const t0 = performance.now();
-  scratch.removeDataDirectory();
+  await scratch.removeDataDirectory();
   try {
     await o.backrest.command(
       ['restore', '--type=default', `--pg1-path=${scratch.spec.pgdata}`, '--archive-mode=off'],
@@ -54,6 +60,6 @@ export async function verifyRestore(o: {
     return { backup: backup?.label ?? '(none)', restoreMs, comparison, ok };
   } finally {
     await scratch.stop(10_000);
-    scratch.removeDataDirectory();
+    await scratch.removeDataDirectory();
   }
 }
