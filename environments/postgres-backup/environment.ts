@@ -47,8 +47,6 @@ export const postgresBackupOptions = z
   .object({
     /** Data loaded into the database before the base backup (what a restore brings back). */
     dataSize: byteSize(1_000_000, 20e9).default(50_000_000),
-    /** WAL archiving to S3; off: only the base backup exists (a negative control of RPO). */
-    archive: z.boolean().default(true),
     /** archive_timeout: a WAL segment is archived at least this often while anything is written. */
     archiveTimeoutMs: z.number().int().min(1000).max(3_600_000).default(1000),
     /** Restore the new backup into a scratch instance at bring-up and compare it with the source. */
@@ -90,7 +88,7 @@ function postgresConf(paths: PgBackRestPaths, o: PostgresBackupOptions, listen: 
     'max_wal_senders = 0',
     'max_connections = 50',
     'shared_buffers = 64MB',
-    ...archiveSettings(paths.config, o.archiveTimeoutMs, o.archive),
+    ...archiveSettings(paths.config, o.archiveTimeoutMs, true),
     '',
   ].join('\n');
 }
@@ -328,7 +326,7 @@ async function start(ctx: EnvironmentStartContext, o: PostgresBackupOptions): Pr
     cleanup.push(() => pg.stop(10_000));
     await pg.start(o.readyTimeoutMs, ctx.signal);
     await backrest.command(['stanza-create'], 60_000, ctx.signal);
-    if (o.archive) await backrest.command(['check'], 60_000, ctx.signal);
+    await backrest.command(['check'], 60_000, ctx.signal);
 
     const loaded = await loadData(pg.connection(), o.dataSize, ctx.signal);
     ctx.log(
@@ -385,7 +383,7 @@ async function start(ctx: EnvironmentStartContext, o: PostgresBackupOptions): Pr
         topology:
           'one PostgreSQL 15 primary; pgBackRest full backups and WAL archive (archive-push) to S3 (s3rver over HTTPS)',
         versions: { postgres: version[0]?.v, pgbackrest: pgbr.output.trim() },
-        archive: o.archive ? `on, archive_timeout ${o.archiveTimeoutMs} ms` : 'off (base backups only)',
+        archive: `pgbackrest archive-push, archive_timeout ${o.archiveTimeoutMs} ms`,
         dataSize: o.dataSize,
         loaded: {
           table: loaded.table,
