@@ -18,7 +18,12 @@ describe('postgres-backup environment', () => {
         baseBackup: { type: string; bytes: number };
         restoreVerification: { result: string; rowsMatched: number; checksumMismatches: number };
         s3DataDir: string;
+        versions: Record<string, string | undefined>;
       };
+      expect(info.versions).toEqual({
+        postgres: expect.stringMatching(/^15\./),
+        pgbackrest: 'pgBackRest 2.45',
+      });
       expect(info.loaded.bytes).toBeGreaterThanOrEqual(5_000_000);
       expect(info.loaded.rows).toBeGreaterThan(0);
       expect(info.baseBackup.type).toBe('full');

@@ -355,9 +355,14 @@ async function start(ctx: EnvironmentStartContext, o: PostgresBackupOptions): Pr
         `postgres-backup: the restore verification of ${backup.label} did not match the source: ${JSON.stringify(verification.comparison.tables)}`,
       );
     }
-    const version = await queryOnce<{ v: string }>(pg.connection(), 'show server_version', [], {
-      signal: ctx.signal,
-    });
+    const version = await queryOnce<{ v: string }>(
+      pg.connection(),
+      "select current_setting('server_version') as v",
+      [],
+      {
+        signal: ctx.signal,
+      },
+    );
     const pgbr = await run(['pgbackrest', 'version'], {
       timeoutMs: 10_000,
       signal: ctx.signal,
