@@ -210,6 +210,7 @@ describe('runScenario', () => {
   describe('a negative control', () => {
     it('exits 0 when it fails as declared, and its JUnit is green', async () => {
       const report = await run(fixture('control-as-declared'), 'runner-test-control-ok');
+      expect(report.error).toBeUndefined();
       expect(report.verdict).toBe('fail');
       expect(report.expectation).toMatchObject({ met: true, outcome: 'as-expected' });
       expect(report.expectation?.message).toBe('failed as expected, on rto');
@@ -221,6 +222,7 @@ describe('runScenario', () => {
 
     it('exits 1 when it fails for another reason, naming that reason, and its JUnit is red', async () => {
       const report = await run(fixture('control-other-reason'), 'runner-test-control-other');
+      expect(report.error).toBeUndefined();
       expect(report.verdict).toBe('fail');
       expect(report.expectation).toMatchObject({ met: false, outcome: 'failed-for-another-reason' });
       expect(report.expectation?.message).toMatch(/latency-p95 \[steady\] fail \(not declared\)/);

@@ -91,5 +91,22 @@ describe('examples/ (the tutorial)', () => {
     const fault = targetOf(report, 'latency-p95', 'fault')?.measured as number;
     expect(fault - steady).toBeGreaterThanOrEqual(80);
     expect(fault - steady).toBeLessThanOrEqual(120);
+    // The harness saw the effect it needs before a latency fault can pass.
+    expect(report.iterations[0].latencyEffect).toMatchObject({ addedMs: 100, seen: true, probe: 'reads' });
+  });
+
+  it('does not pass a latency fault on a proxy the workload does not cross, though every target holds', async () => {
+    const out = join(root, 'latency-off-path');
+    const r = await cli('test/fixtures/scenarios/latency-off-path.yaml', '--out', out);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(markedProcesses(report.facts.runId)).toEqual([]);
+    const verdicts = report.targets.map((t: { verdict: string }) => t.verdict);
+    expect(verdicts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(verdicts)).toEqual(new Set(['pass']));
+    expect(report.verdict, r.out).toBe('inconclusive');
+    expect(report.error.code).toBe('NO_IMPACT');
+    expect(report.error.message).toMatch(/adds 100 ms per round trip.*at least 50 ms.*probe "reads"/);
+    expect(report.iterations[0].latencyEffect).toMatchObject({ seen: false, probe: 'reads' });
+    expect(r.code).toBe(1);
   });
 });

@@ -235,6 +235,19 @@ describe('the sweep after a SIGKILL of the harness in the middle of a fault', ()
     expect(before.titles.filter((t) => /redis-server/.test(t)).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('removes every Redis Cluster node and port', async () => {
+    const before = await killDuringFaultThenSweep(
+      'redis-cluster-master-down',
+      'lifecycle-kill-redis-cluster',
+      {
+        processes: 5,
+        // Client and bus ports of the 5 surviving nodes.
+        ports: 10,
+      },
+    );
+    expect(before.titles.filter((t) => /redis-server.*\[cluster\]/.test(t)).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('removes every postgres process, port, semaphore, shared-memory segment, socket and dir', async () => {
     const before = await killDuringFaultThenSweep('postgres-primary-down', 'lifecycle-kill-postgres', {
       processes: 10,

@@ -58,7 +58,7 @@ async function bash(script: string, env: Record<string, string>) {
 }
 
 describe('nightly-resilience workflow', () => {
-  it('runs nightly and on demand, one job per shard, then a merge job after them', () => {
+  it('runs nightly and on demand, one job per shard, then a merge job after them, keeping the history', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(workflow.env.TAG).toBe('nightly');
     const shards = workflow.jobs.suite?.strategy?.matrix.shard;
@@ -67,17 +67,42 @@ describe('nightly-resilience workflow', () => {
     const uses = (job: string) => workflow.jobs[job]?.steps.map((s) => s.uses?.split('@')[0]);
     expect(uses('suite')).toContain('actions/upload-artifact');
     expect(uses('merge')).toContain('actions/download-artifact');
+    // The history goes from the merge job of one night to the suite jobs of the next.
+    expect(uses('suite')).toContain('actions/cache/restore');
+    expect(uses('merge')).toEqual(expect.arrayContaining(['actions/cache/restore', 'actions/cache/save']));
   });
 
   it('its suite, merge and summary steps give one merged summary and junit.xml of the shards', async () => {
     const env = { TAG: 'smoke', SHARDS: '2' };
     const suite = step('suite', 'suite');
-    for (const shard of ['1', '2']) {
-      const r = await bash(suite.run, { ...env, SHARD: shard });
-      expect(r.code, r.out).toBe(0);
+    // Two nights: the second one's shards start from the history the first one's merge saved
+    // (the cache steps restore and save `history/` between them on GitHub).
+    for (const night of [1, 2]) {
+      rmSync(join(cwd, 'out'), { recursive: true, force: true });
+      rmSync(join(cwd, 'merged'), { recursive: true, force: true });
+      for (const shard of ['1', '2']) {
+        const r = await bash(suite.run, { ...env, SHARD: shard });
+        expect(r.code, r.out).toBe(0);
+      }
+      const merge = await bash(step('merge', 'merge').run, env);
+      expect(merge.code, merge.out).toBe(0);
+      const history = await bash(step('merge', 'history').run, env);
+      expect(history.code, history.out).toBe(0);
+      // One line per scenario run, each night's appended once, whatever shard ran it.
+      const lines = readFileSync(join(cwd, 'history', 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      const names = lines.map((l) => (JSON.parse(l) as { scenario: { name: string } }).scenario.name).sort();
+      expect(names).toEqual(
+        Array.from({ length: night }, () => ['http-service-crash', 'http-service-ignored-signal'])
+          .flat()
+          .sort(),
+      );
+      expect(readFileSync(join(cwd, 'merged', 'history.jsonl'), 'utf8')).toBe(`${lines.join('\n')}\n`);
     }
-    const merge = await bash(step('merge', 'merge').run, env);
-    expect(merge.code, merge.out).toBe(0);
+    // The second night compared with the first.
+    const second = readFileSync(join(cwd, 'out', 'shard-1', 'http-service-crash', 'report.md'), 'utf8');
+    expect(second).toMatch(/1 earlier run\(s\) of `http-service-crash`/);
     const stepSummary = join(cwd, 'step-summary.md');
     writeFileSync(stepSummary, '');
     const summary = await bash(step('merge', 'summary').run, { ...env, GITHUB_STEP_SUMMARY: stepSummary });

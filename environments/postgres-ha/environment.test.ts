@@ -24,6 +24,13 @@ describe('postgres-ha environment', () => {
         pg_autoctl: expect.stringMatching(/^pg_autoctl version \d/),
       });
       expect(env.info.bringUpMs).toBeLessThan(60_000);
+      // Topology and synchronous replication as the running formation has them.
+      expect(env.info.topology).toBe(
+        'pg_auto_failover monitor + 2 data nodes: primary node1, 1 standby node2 (replica)',
+      );
+      expect(env.info.synchronousReplication).toMatch(
+        /^synchronous_standby_names = 'ANY 1 \(pgautofailover_standby_2\)', synchronous_commit = on, number_sync_standbys = [01] /,
+      );
       expect(await serviceRoles(env)).toEqual({ monitor: 'monitor', node1: 'primary', node2: 'replica' });
       expect((await pg.primary()).name).toBe('node1');
       expect((await pg.writablePrimary())?.name).toBe('node1');

@@ -15,6 +15,7 @@ import type { PostgresController } from '../../src/stacks/postgres.js';
 import { POSTGRES } from '../../src/stacks/postgres.js';
 import { PgAutoFailoverCluster } from './cluster.js';
 import { CONTAINER_PGDATA, PgContainerCluster } from './container-cluster.js';
+import type { ReplicationSetup } from './formation.js';
 import { type NodeProxies, ProxiedController, startNodeProxies } from './proxy-routing.js';
 import { PgService, resolveService } from './services.js';
 import { FAST_MONITOR_SETTINGS, FAST_NODE_SETTINGS, PG_AUTOCTL, PG_BIN } from './settings.js';
@@ -110,6 +111,13 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
       await stop();
       throw err;
     }
+    let replication: ReplicationSetup;
+    try {
+      replication = await cluster.replicationSetup(ctx.signal);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
     ctx.emit('environment-ready', `postgres-ha up in ${Math.round(bringUpMs)} ms`, { bringUpMs });
 
     const services = new Map<string, StartedService>();
@@ -145,7 +153,13 @@ const postgresHa: EnvironmentModule<PostgresHaOptions> = {
         monitorSettings: options.fastFailover ? FAST_MONITOR_SETTINGS : 'pg_auto_failover defaults',
         nodeSettings: options.fastFailover ? FAST_NODE_SETTINGS : 'postgres defaults',
         monitorUri: cluster.monitorUri,
-        replication: 'synchronous (pg_auto_failover default: ANY 1 standby; off while no standby is healthy)',
+        topology: replication.topology,
+        synchronousReplication:
+          `synchronous_standby_names = '${replication.synchronousStandbyNames}', ` +
+          `synchronous_commit = ${replication.synchronousCommit}, ` +
+          `number_sync_standbys = ${replication.numberSyncStandbys} (read from the running formation at bring-up; ` +
+          'pg_auto_failover turns synchronous replication off while no standby is healthy)',
+        replicationQuorum: replication.nodes,
       },
       extensions: new Extensions(
         provide(POSTGRES, controller),

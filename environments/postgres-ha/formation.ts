@@ -39,6 +39,16 @@ export function killedPids(pids: PgNodePids, only?: 'postmaster'): PgKilled {
   };
 }
 
+/** What replicationSetup() reads from a running formation, for the report's environment section. */
+export interface ReplicationSetup {
+  topology: string;
+  synchronousStandbyNames: string;
+  synchronousCommit: string;
+  /** pgautofailover.formation.number_sync_standbys (null if the monitor gave no row). */
+  numberSyncStandbys: number | null;
+  nodes: string[];
+}
+
 export interface FormationNode {
   name: string;
   kind: 'monitor' | 'data';
@@ -123,6 +133,57 @@ export abstract class Formation<N extends FormationNode> {
 
   states(signal?: AbortSignal): Promise<PgNodeState[]> {
     return this.monitorClient.states(signal);
+  }
+
+  /**
+   * The topology and the synchronous replication setting as the running formation has them, read
+   * from the monitor (node roles, number_sync_standbys, each node's replication quorum and
+   * candidate priority) and from the primary (synchronous_standby_names, synchronous_commit).
+   */
+  async replicationSetup(signal?: AbortSignal): Promise<ReplicationSetup> {
+    const states = await this.states(signal);
+    const primary = states.find((s) => roleFromState(s) === 'primary');
+    if (!primary) throw new HarnessError('NO_SUCH_ROLE', 'the pg_auto_failover monitor reports no primary');
+    const standbys = states
+      .filter((s) => s.name !== primary.name)
+      .map((s) => `${s.name} (${roleFromState(s)})`);
+    const [formation] = await this.monitorClient.query<{ n: number }>(
+      "select number_sync_standbys as n from pgautofailover.formation where formationid = 'default'",
+      signal,
+    );
+    const quorum = await this.monitorClient.query<{ name: string; quorum: boolean; priority: number }>(
+      'select nodename as name, replicationquorum as quorum, candidatepriority as priority ' +
+        'from pgautofailover.node order by nodeid',
+      signal,
+    );
+    const [settings] = await this.query<{ names: string; commit: string }>(
+      primary.name,
+      "select current_setting('synchronous_standby_names') as names, current_setting('synchronous_commit') as commit",
+      [],
+      signal,
+    );
+    return {
+      topology:
+        `pg_auto_failover monitor + ${states.length} data nodes: primary ${primary.name}, ` +
+        `${standbys.length} ${standbys.length === 1 ? 'standby' : 'standbys'} ${standbys.join(', ')}`,
+      synchronousStandbyNames: settings?.names ?? '',
+      synchronousCommit: settings?.commit ?? '',
+      numberSyncStandbys: formation?.n ?? null,
+      nodes: quorum.map((q) => `${q.name}: replication quorum ${q.quorum}, candidate priority ${q.priority}`),
+    };
+  }
+
+  async failoverStepsSince(msAgo: number, signal?: AbortSignal): Promise<string[]> {
+    const secs = Math.max(0, Math.ceil(msAgo) / 1000);
+    const rows = await this.monitorClient.query<{ name: string; goal: string }>(
+      'select nodename as name, goalstate::text as goal from pgautofailover.event ' +
+        `where eventtime > now() - make_interval(secs => ${secs.toFixed(3)}) ` +
+        "and goalstate::text in ('draining', 'report_lsn', 'prepare_promotion', 'stop_replication', " +
+        "'demote_timeout', 'demoted') order by eventid",
+      signal,
+    );
+    // The monitor logs a goal state again on every report while it holds: each step once.
+    return [...new Set(rows.map((r) => `${r.name} -> ${r.goal}`))];
   }
 
   /** `primary`, `replica` (secondary), `monitor`, `stopped`, or the pg_auto_failover state while in transition. */

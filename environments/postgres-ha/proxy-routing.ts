@@ -92,6 +92,10 @@ export class ProxiedController implements PostgresController {
     return this.#inner.connectionFor(node);
   }
 
+  failoverStepsSince(msAgo: number, signal?: AbortSignal): Promise<string[]> {
+    return this.#inner.failoverStepsSince?.(msAgo, signal) ?? Promise.resolve([]);
+  }
+
   primary(signal?: AbortSignal): Promise<PgEndpoint> {
     return this.#inner.primary(signal);
   }

@@ -331,7 +331,11 @@ export const DEFINITIONS: Record<string, string> = {
   rto: 't_recovered - t_inject, where t_recovered is the start of the first successful operation after t_inject that begins a run of successes lasting at least stableFor with no failure. Resolution: the probe interval.',
   noImpact:
     'If no operation failed or timed out after t_inject, RTO is 0 but the verdict is INCONCLUSIVE unless the scenario declares expectImpact: false.',
+  latencyEffect:
+    "A latency toxic fails no operation, so with expectImpact: false its effect is checked on latency: in every iteration some probe with at least 5 successful operations in both phases (or a series of it in milliseconds, e.g. replication lag, with 5 samples in both) must have a fault-phase p50 at least half the added round-trip latency (the toxic's latency, twice with direction both) above its steady p50; otherwise the fault had no observable effect and the run is INCONCLUSIVE (NO_IMPACT). Toxics on only some connections (toxicity < 1) are not checked.",
   rpo: 'After recovery every acknowledged write is read back. lost = acknowledged and missing. RPO window = max(t_inject, newest lost ack) - oldest lost ack; 0 when nothing acknowledged is lost. Timed-out writes are indeterminate and never counted as lost.',
+  groups:
+    "A probe whose operations go to parts of the system (groups: a Redis Cluster's slot ranges) also gets RTO and lost writes per group, each on the group's operations alone; its RTO is then the worst group's (t_recovered the latest of the groups hit by the fault, and not before its whole stream is stable).",
   splitBrain: 'Lost writes acknowledged after t_inject (lost-writes-after-fault).',
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',

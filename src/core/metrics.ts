@@ -1,5 +1,6 @@
 // The metric engine: pure functions from recorded histories to the numbers in the report. No I/O, no formatting.
 
+export { computeAtFault } from './metrics/at-fault.js';
 export { median } from './metrics/median.js';
 export { computeMttr } from './metrics/mttr.js';
 export { percentile } from './metrics/percentile.js';

@@ -58,6 +58,31 @@ export interface RpoResult {
   rpoMs: number;
 }
 
+// ---- What a probe had under way when the fault landed (service-crash-restart) ---------------
+// Kept in this block so other additions to ProbeIterationResult merge without touching it.
+
+export interface AtFault {
+  /** The window the fault landed in: injection start and t_inject (monotonic ms). */
+  injectStartMs: number;
+  tInjectMs: number;
+  /** Operations started before injectStartMs and ended after tInjectMs: in flight at the fault. */
+  inFlight: number;
+  /** Of those: acknowledged, failed, timed out or cut off (unknown). */
+  ok: number;
+  failed: number;
+  unknown: number;
+  /** Write probes: of the acknowledged ones, missing on read-back. */
+  okLost?: number;
+  /** Operations acknowledged in the `recentWindowMs` before injection started, and how many of those were lost. */
+  recentWindowMs: number;
+  recentAcks: number;
+  recentAcksLost?: number;
+}
+
+export interface ProbeIterationResult {
+  atFault?: AtFault;
+}
+
 // ---- Schedule of an open-loop probe (coordinated omission; issue 17 item 3) -----------------
 // How well the probe kept its own schedule: the harness's lag, never the system's latency. Kept
 // together in this block so other additions to these interfaces merge without touching it.
@@ -288,6 +313,22 @@ export interface IterationResult {
   faultEndMs?: number;
   /** When the stack reported detection (monotonic ms; mttdMs counts from tInjectMs), else null. */
   detectedAtMs?: number | null;
+  /** For an iteration with a latency toxic: whether the probes' latency showed it (fault-effect.ts). */
+  latencyEffect?: LatencyEffect;
+}
+
+/** A latency fault's effect as the probes saw it: the probe whose fault-phase p50 rose most. */
+export interface LatencyEffect {
+  /** Latency the toxic adds to one round trip (ms). */
+  addedMs: number;
+  /** The rise of the fault-phase p50 over the steady p50 that counts as an effect (ms). */
+  neededMs: number;
+  /** null when no probe had enough successful operations in both phases. */
+  probe: string | null;
+  steadyP50Ms: number | null;
+  faultP50Ms: number | null;
+  riseMs: number | null;
+  seen: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,4 +413,24 @@ export interface TargetResult {
 export interface RunReport {
   /** Present unless the run was made with --no-history. */
   history?: RunHistory;
+}
+
+// ---- Groups of a probe's operations (issue 16 item 6) -------------------------------------------
+// A probe that spreads its operations over parts of the system (the slot ranges of a Redis Cluster)
+// tags each with its group; RTO and lost writes are then computed per group too. Kept in this one
+// block, merged into ProbeIterationResult by declaration merging.
+
+export interface ProbeGroupResult {
+  group: string;
+  /** Operations of the group in the iteration. */
+  ops: number;
+  /** computeRto on the group's operations alone. */
+  rto: RtoResult;
+  /** The group's acknowledged and lost writes, when the probe reads its writes back. */
+  rpo?: { acknowledged: number; lost: number; lostAfterInject: number };
+}
+
+export interface ProbeIterationResult {
+  /** Per group, in the order the groups first appear; absent when the probe's ops carry no group. */
+  groups?: ProbeGroupResult[];
 }

@@ -31,6 +31,11 @@ export interface OpRecord {
   error?: string;
   /** For writes: the key written, so it can be read back after recovery. */
   key?: string;
+  /**
+   * The part of the system it went to (a Redis Cluster slot range), when the probe spreads its
+   * operations over parts: the report then gives RTO and lost writes per group as well.
+   */
+  group?: string;
 }
 
 export interface Endpoint {

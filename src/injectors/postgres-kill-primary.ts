@@ -52,6 +52,7 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
       throw new HarnessError('INJECTION_FAILED', `postgres-kill-primary: ${node} is not a data node`);
     }
     const killed = p.mode === 'node' ? await ctrl.killNode(node) : await ctrl.killPostmaster(node);
+    const killedAt = ctx.clock.now();
     const details: Record<string, unknown> = { node, mode: p.mode, ...killed.details };
     const what = p.mode === 'node' ? 'node (keeper + postgres)' : 'postmaster';
     const description = `SIGKILL to primary ${node} ${what} (${killed.what})`;
@@ -79,7 +80,16 @@ export const postgresKillPrimary: Injector<PostgresKillPrimaryParams> = {
         const primaryNow = (await ctrl.primary(signal)).name;
         details.primaryAfter = primaryNow;
         if (p.mode === 'postmaster') {
-          details.outcome = primaryNow === node ? 'restarted locally' : 'monitor failed over';
+          // The same primary afterwards is not yet a local restart: the monitor may have run a
+          // failover election that chose the restarted node again (seen with 2 standbys).
+          const steps = (await ctrl.failoverStepsSince?.(ctx.clock.now() - killedAt + 1000, signal)) ?? [];
+          details.outcome =
+            primaryNow !== node
+              ? 'monitor failed over'
+              : steps.length > 0
+                ? `monitor ran a failover and re-elected ${node}`
+                : 'restarted locally';
+          if (steps.length > 0) details.failoverSteps = steps;
         }
         ctx.emit('postgres-rejoined', `${node} back in the formation; primary is ${primaryNow}`, {
           node,

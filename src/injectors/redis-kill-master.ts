@@ -27,7 +27,7 @@ export const redisKillMasterParams = withMsNames(
     })
     .meta({
       description:
-        'Kills the Redis master (redis-sentinel; the service with role primary unless `target` names another). When reverted it waits until the sentinels have elected another master, then starts the killed node again as a replica: restarted earlier, or as a master, it would come back empty and the replicas would resync from it.',
+        'Kills the Redis master (redis-sentinel; the service with role primary unless `target` names another). When reverted it waits until the sentinels have elected another master, then starts the killed node again as a replica: restarted earlier, or as a master, it would come back empty and the replicas would resync from it. On redis-cluster target `{ role: master }` (the master of slots 0-5460 now; `master-2`, `master-3` the others): the node is started again once the running nodes gave its slots to its replica, and rejoins as that node’s replica.',
       examples: [{ target: { role: 'primary' }, signal: 'SIGKILL' }],
     }),
   ['rejoinTimeout'],

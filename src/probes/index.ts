@@ -6,6 +6,7 @@ import { httpLoad } from './http-load.js';
 import { httpWrite } from './http-write.js';
 import { postgresReplicationLag } from './postgres-replication-lag.js';
 import { postgresWrite } from './postgres-write.js';
+import { redisClusterWrite } from './redis-cluster-write.js';
 import { redisWrite } from './redis-write.js';
 import { sqliteIntegrity } from './sqlite-integrity.js';
 import { sqliteTrades } from './sqlite-trades.js';
@@ -19,6 +20,7 @@ export const builtinProbes = {
   'http-write': httpWrite,
   'postgres-replication-lag': postgresReplicationLag,
   'postgres-write': postgresWrite,
+  'redis-cluster-write': redisClusterWrite,
   'redis-write': redisWrite,
   'sqlite-integrity': sqliteIntegrity,
   'sqlite-trades': sqliteTrades,

@@ -19,6 +19,8 @@ export interface OpenLoopOptions {
   op: (signal: AbortSignal, id: number) => Promise<OpResult | undefined>;
   /** Key of op `id` when it is known up front (writes): recorded even for timeouts. */
   keyFor?: (id: number) => string;
+  /** Group of op `id` (OpRecord.group), when the probe spreads its operations over parts. */
+  groupFor?: (id: number) => string;
   /** Turns an error into the short text stored in the record. */
   describeError?: (err: unknown) => string;
 }
@@ -94,15 +96,17 @@ export class OpenLoop {
   }
 
   #issue(scheduledMs: number): void {
-    const { clock, timeoutMs, op, keyFor, describeError = errorText } = this.#opts;
+    const { clock, timeoutMs, op, keyFor, groupFor, describeError = errorText } = this.#opts;
     const id = this.#nextId++;
     const startMs = clock.now();
     const ac = new AbortController();
     const key = keyFor?.(id);
+    const group = groupFor?.(id);
     const record = (outcome: Outcome, extra: { error?: string; key?: string | undefined }) => {
       const rec: OpRecord = { id, scheduledMs, startMs, endMs: clock.now(), outcome };
       const k = extra.key ?? key;
       if (k !== undefined) rec.key = k;
+      if (group !== undefined) rec.group = group;
       if (extra.error !== undefined) rec.error = extra.error;
       this.#ops.push(rec);
     };

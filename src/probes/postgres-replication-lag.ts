@@ -8,7 +8,7 @@ import { runOpenLoop } from './running-open-loop.js';
 
 export const postgresReplicationLagParams = z.strictObject({}).meta({
   description:
-    'Samples pg_stat_replication on the PostgreSQL primary (postgres-ha): how far the slowest standby is behind, as series lagBytes (WAL bytes) and lagSeconds (replay). Each sample is one operation, so an unreachable primary shows up as failures.',
+    'Samples pg_stat_replication on the PostgreSQL primary (postgres-ha, postgres-replication): how far the slowest standby is behind, as series lagBytes (WAL bytes), lagSeconds and lagMs (replay lag; lagMs reads as whole milliseconds in reports, where series values are shown as integers). Each sample is one operation, so an unreachable primary shows up as failures.',
   examples: [{ name: 'lag', interval: '250ms', timeout: '1s' }],
 });
 
@@ -29,11 +29,12 @@ interface Sample {
 
 export const postgresReplicationLag: Probe<PostgresReplicationLagParams> = {
   params: postgresReplicationLagParams,
-  series: ['lagBytes', 'lagSeconds'],
+  series: ['lagBytes', 'lagSeconds', 'lagMs'],
   async start(ctx, _p, common): Promise<RunningProbe> {
     const ctrl = getPostgresController(ctx.env, 'postgres-replication-lag');
     const lagBytes: Sample[] = [];
     const lagSeconds: Sample[] = [];
+    const lagMs: Sample[] = [];
     let noStandby = 0;
     return runOpenLoop(
       ctx,
@@ -54,11 +55,13 @@ export const postgresReplicationLag: Probe<PostgresReplicationLagParams> = {
           return undefined;
         }
         lagBytes.push({ tMs, value: Math.max(...rows.map((r) => r.bytes ?? 0)) });
-        lagSeconds.push({ tMs, value: Math.max(...rows.map((r) => r.seconds)) });
+        const seconds = Math.max(...rows.map((r) => r.seconds));
+        lagSeconds.push({ tMs, value: seconds });
+        lagMs.push({ tMs, value: seconds * 1000 });
         return undefined;
       },
       {
-        samples: () => ({ lagBytes, lagSeconds }),
+        samples: () => ({ lagBytes, lagSeconds, lagMs }),
         summary: () => ({ samples: lagBytes.length, samplesWithoutStandby: noStandby }),
       },
     );

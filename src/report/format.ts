@@ -1,7 +1,14 @@
 // Number and time formatting shared by every human-readable writer, so the console summary and
 // report.md never disagree on how a value reads.
 
-import type { MetricUnit, ProbeSchedule, RunReport, TargetResult, Verdict } from '../core/report-model.js';
+import type {
+  IterationResult,
+  MetricUnit,
+  ProbeSchedule,
+  RunReport,
+  TargetResult,
+  Verdict,
+} from '../core/report-model.js';
 import { type PrimarySchedule, primarySchedule } from './iteration-facts.js';
 
 /**
@@ -49,6 +56,21 @@ export function formatMaybeDuration(ms: number | null | undefined, missing = 'â€
 }
 
 /** An RTO as every writer shows it: no figure when the fault had no observable effect. */
+/**
+ * The Impact column: "yes" when operations failed; for a latency fault, the median's rise it
+ * caused ("latency +12 ms (p50, writes)") or that it showed none; else "none observed".
+ */
+export function impactText(it: Pick<IterationResult, 'impact' | 'latencyEffect'>): string {
+  if (it.impact) return 'yes';
+  const e = it.latencyEffect;
+  if (!e) return 'none observed';
+  if (e.probe === null || e.riseMs === null) return 'latency: not measurable (too few operations)';
+  const rise = `${e.riseMs >= 0 ? '+' : ''}${Math.round(e.riseMs * 10) / 10} ms`;
+  return e.seen
+    ? `latency ${rise} (p50, ${e.probe}; ${e.addedMs} ms added)`
+    : `none: latency ${rise} (p50, ${e.probe}) < ${e.neededMs} ms needed`;
+}
+
 export function formatRto(rtoMs: number | null, impact: boolean): string {
   if (!impact) return 'no impact';
   return formatMaybeDuration(rtoMs, 'never recovered');

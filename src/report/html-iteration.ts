@@ -2,7 +2,9 @@
 // its phases and the writes it lost.
 
 import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { atFaultText } from './at-fault-text.js';
 import { formatDetail, formatDuration, formatOffset, formatRto, iterationLabel } from './format.js';
+import { GROUP_COLUMNS, GROUPS_NOTE, groupRows } from './group-tables.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { table } from './html-page.js';
 import { probeCharts } from './html-timeline.js';
@@ -39,12 +41,17 @@ function probeHtml(it: IterationResult, p: ProbeIterationResult): SafeHtml {
   const seriesTable =
     series.length === 0 ? null : html`<h4>Sampled series</h4>${table(SERIES_COLUMNS, series)}`;
   const summary = Object.entries(p.summary ?? {});
+  const groups = groupRows(p);
+  const groupTable =
+    groups.length === 0
+      ? null
+      : html`<h4>Per group</h4>${table(GROUP_COLUMNS, groups)}<p class="muted">${GROUPS_NOTE}</p>`;
   const rec = p.rto.recoveredAtMs;
   return html`<section class="probe" data-probe="${p.probe}"><h3>Probe <code>${p.probe}</code> <span class="muted">(${p.kind}, every ${formatDuration(p.intervalMs)}, timeout ${formatDuration(p.timeoutMs)})</span></h3>
 <ul class="facts"><li>RTO: <strong>${formatRto(p.rto.rtoMs, p.rto.impact)}</strong>${rec === null ? '' : ` (recovered at ${formatOffset(rec)})`}</li>
 <li>Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}</li>
-<li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li></ul>
-${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
+<li>First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}</li>${p.atFault ? html`<li>${atFaultText(p.atFault)}</li>` : null}</ul>
+${probeCharts(it, p)}${table(PHASE_COLUMNS, phaseRows(p))}${groupTable}${p.rpo ? lostWritesHtml(p.rpo, it.tInjectMs) : null}${seriesTable}${
   summary.length === 0
     ? null
     : html`<h4>Probe summary</h4><ul class="facts">${summary.map(([k, v]) => html`<li>${k}: ${formatDetail(v)}</li>`)}</ul>`

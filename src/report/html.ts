@@ -11,6 +11,7 @@ import {
   formatOffset,
   formatPrimarySchedule,
   formatRto,
+  impactText,
   iterationLabel,
   targetLabel,
   VERDICT_MEANING,
@@ -77,7 +78,7 @@ function iterationsTable(r: RunReport): SafeHtml {
     return [
       html`<a href="#iteration-${it.index + 1}">${iterationLabel(it.index, it.name)}</a>${it.error ? ' (error)' : ''}`,
       formatRto(it.rtoMs, it.impact),
-      it.impact ? 'yes' : 'none observed',
+      impactText(it),
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
       String(primaryProbe(it)?.rto.failedOps ?? '—'),
       lostWritesText(lost),

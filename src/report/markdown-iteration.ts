@@ -1,6 +1,7 @@
 // The per-iteration part of report.md: what was done, how the stack recovered, what each probe saw.
 
 import type { IterationResult, ProbeIterationResult, RpoResult } from '../core/report-model.js';
+import { atFaultText } from './at-fault-text.js';
 import {
   formatDetail,
   formatDuration,
@@ -9,6 +10,7 @@ import {
   formatSchedule,
   iterationLabel,
 } from './format.js';
+import { GROUP_COLUMNS, GROUPS_NOTE, groupRows } from './group-tables.js';
 import { code, inline, table } from './markdown-table.js';
 import {
   LOST_KEY_COLUMNS,
@@ -52,6 +54,7 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       (p.rto.recoveredAtMs === null ? '' : ` (recovered at ${formatOffset(p.rto.recoveredAtMs)})`),
     `- Impact: ${p.rto.impact ? 'yes' : 'none observed'}; failed or timed-out operations after the fault: ${p.rto.failedOps}`,
     `- First failure: ${offsetOrDash(p.rto.firstFailureMs)}; last failure: ${offsetOrDash(p.rto.lastFailureMs)}`,
+    ...(p.atFault ? [`- ${atFaultText(p.atFault)}`] : []),
     ...(p.schedule ? [`- Schedule: ${formatSchedule(p.schedule)}`] : []),
     '',
     table(
@@ -60,6 +63,21 @@ function probeSection(p: ProbeIterationResult, tInjectMs: number): string[] {
       PHASE_COLUMNS.map((c) => (c.num ? 'right' : 'left')),
     ),
   ];
+  const groups = groupRows(p);
+  if (groups.length > 0) {
+    out.push(
+      '',
+      '**Per group (RTO and lost writes of each group alone)**',
+      '',
+      table(
+        GROUP_COLUMNS.map((c) => c.label),
+        groups,
+        GROUP_COLUMNS.map((c) => (c.num ? 'right' : 'left')),
+      ),
+      '',
+      GROUPS_NOTE,
+    );
+  }
   if (p.rpo) out.push('', '**Written data (RPO)**', '', ...rpoSection(p.rpo, tInjectMs));
   const series = seriesRows(p);
   if (series.length > 0) out.push('', '**Sampled series**', '', table(SERIES_COLUMNS, series));

@@ -10,6 +10,7 @@ import {
   formatOffset,
   formatPrimarySchedule,
   formatRto,
+  impactText,
   iterationLabel,
   VERDICT_MEANING,
   verdictLabel,
@@ -100,7 +101,7 @@ function iterations(r: RunReport): string[] {
     const row = [
       iterationLabel(it.index, it.name) + (it.error ? ' (error)' : ''),
       formatRto(it.rtoMs, it.impact),
-      it.impact ? 'yes' : 'none observed',
+      impactText(it),
       it.recoveredAtMs === null ? '—' : formatOffset(it.recoveredAtMs),
       String(primaryProbe(it, r.primaryProbe)?.rto.failedOps ?? '—'),
       lostWritesText(lost),

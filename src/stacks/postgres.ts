@@ -53,6 +53,12 @@ export interface PostgresController {
   waitHealthy(signal: AbortSignal): Promise<PgNodeState[]>;
   /** Whether the node's keeper is running. */
   running(node: string): boolean;
+  /**
+   * The failover steps the monitor took in the last `msAgo` ms (goal states of a failover:
+   * draining, report_lsn, prepare_promotion, stop_replication, demote_timeout, demoted), oldest
+   * first, each once, as "<node> -> <goal state>"; empty when it ran none.
+   */
+  failoverStepsSince?(msAgo: number, signal?: AbortSignal): Promise<string[]>;
 }
 
 export const POSTGRES = extensionKey<PostgresController>('postgres', 'PostgreSQL controller');

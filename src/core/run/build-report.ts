@@ -4,6 +4,7 @@
 import type { LoadedScenario } from '../../scenario/load.js';
 import { DEFINITIONS, evaluateTargets, judgedProbes, runVerdict } from '../evaluate.js';
 import { exitCodeOf, judgeExpectation } from '../expectation.js';
+import { checkLatencyEffects, noEffectMessage } from '../fault-effect.js';
 import { computeMttr } from '../metrics.js';
 import { type IterationSchedule, scheduleFailure } from '../probe-health.js';
 import type { HistoryContext } from '../relative-bound.js';
@@ -77,12 +78,16 @@ export function buildReport(run: FinishedRun): RunReport {
       baseline: run.history?.lookup,
     });
     const noImpact = sc.spec.expectImpact && iterations.some((it) => !it.impact);
-    verdict = runVerdict(targets, noImpact);
+    // Without expected failures a latency toxic must show in the probes' latency instead.
+    const noEffect = sc.spec.expectImpact ? undefined : checkLatencyEffects(iterations);
+    verdict = runVerdict(targets, noImpact || noEffect !== undefined);
     if (noImpact)
       error = {
         code: 'NO_IMPACT',
         message: 'the fault had no observable effect: a fault that did nothing cannot pass',
       };
+    else if (noEffect && verdict === 'inconclusive')
+      error = { code: 'NO_IMPACT', message: noEffectMessage(noEffect) };
     const bad = targets.find((t) => t.verdict === 'error');
     if (bad)
       error = { code: 'NOT_MEASURED', message: `${bad.metric} could not be measured: ${bad.note ?? ''}` };

@@ -1,5 +1,7 @@
 import type { LoadedScenario } from '../../scenario/load.js';
+import { computeGroups, groupedRto } from '../metrics/groups.js';
 import {
+  computeAtFault,
   computeRpo,
   computeRto,
   computeSchedule,
@@ -36,7 +38,11 @@ export async function measureIteration(m: {
   const faultEnds = new Map<string, number>();
   for (const p of running) {
     const ops = p.ops();
-    const raw = computeRto(ops, { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs });
+    const rtoOpts = { tInjectMs, stableForMs: sc.spec.recovery.stableFor, deadlineMs };
+    const whole = computeRto(ops, rtoOpts);
+    // Ops spread over groups (slot ranges): the probe recovers with its worst group.
+    const byGroup = computeGroups(ops, rtoOpts);
+    const raw = byGroup ? groupedRto(whole, byGroup, tInjectMs) : whole;
     // The fault phase lasts until recovery, and at least as long as a timed fault is active
     // (a latency fault fails nothing, so recovery alone would leave its phase empty).
     const split =
@@ -55,8 +61,10 @@ export async function measureIteration(m: {
       schedule: computeSchedule(ops, { intervalMs: p.intervalMs, endMs }),
     };
     faultEnds.set(p.name, split ?? endMs);
+    let present: ReadonlySet<string> | undefined;
     if (p.verify) {
       const v = await p.verify(AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000)]));
+      present = v.present;
       r.rpo = computeRpo(ops, v.present, tInjectMs);
       ctx.emit(
         'verify',
@@ -64,6 +72,8 @@ export async function measureIteration(m: {
         { lost: r.rpo.lost, acknowledged: r.rpo.acknowledged },
       );
     }
+    r.atFault = computeAtFault(ops, { injectStartMs: m.incident.injectStartMs, tInjectMs }, present);
+    if (byGroup) r.groups = (present && computeGroups(ops, rtoOpts, present)) || byGroup;
     const samples = p.samples?.();
     if (samples) {
       r.series = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, summarizeSeries(s, bounds)]));

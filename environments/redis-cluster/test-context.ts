@@ -1,0 +1,5 @@
+import { testContext as sharedTestContext, type TestContext } from '../../src/testing/test-context.js';
+
+export type { TestContext };
+export const testContext = (name = 'redis-cluster'): TestContext =>
+  sharedTestContext(name, import.meta.dirname);
