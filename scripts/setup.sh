@@ -24,7 +24,7 @@ for arg in "$@"; do
   esac
 done
 
-PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli redis-server redis-sentinel haproxy nginx-light libxml2-utils chromium)
+PACKAGES=(postgresql-15 postgresql-15-auto-failover pg-auto-failover-cli pgbackrest openssl redis-server redis-sentinel haproxy nginx-light libxml2-utils chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -241,6 +241,26 @@ function measure(
       if (r.some((x) => x === null)) return { value: null, error: true, note: 'no recovery action ran' };
       return { value: worst(r as number[]), note: 'worst iteration' };
     }
+    case 'restore-rows-lost':
+    case 'restore-checksum-mismatches': {
+      const v = its.map((it) => it.recovery.verification);
+      if (v.some((x) => x === undefined))
+        return { value: null, error: true, note: 'the recovery action verified nothing it restored' };
+      const vs = v as NonNullable<(typeof v)[number]>[];
+      if (vs.some((x) => x.rowsCompared < MIN_OPS))
+        return {
+          value: null,
+          notMeasured: true,
+          note: `not measured: a restore compared fewer than ${MIN_OPS} rows`,
+        };
+      const rows = sum(vs.map((x) => x.rowsCompared));
+      return t.metric === 'restore-rows-lost'
+        ? { value: sum(vs.map((x) => x.rowsLost)), note: `of ${rows} rows compared` }
+        : {
+            value: sum(vs.map((x) => x.checksumMismatches)),
+            note: `of ${sum(vs.map((x) => x.tablesCompared))} table(s) compared, ${sum(vs.map((x) => x.rowsMatched))} of ${rows} rows matched`,
+          };
+    }
     default: {
       const lat = /^latency-(p50|p95|p99|max)$/.exec(t.metric);
       if (lat) {

@@ -1,6 +1,6 @@
 // The data of a finished run. Measurement fills it; report writers only format it.
 
-import type { RecoveryStep, RunEvent } from './types.js';
+import type { RecoveryStep, RestoreVerification, RunEvent } from './types.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 export type PhaseName = 'steady' | 'fault' | 'recovered';
@@ -166,6 +166,7 @@ export interface IterationResult {
     action?: string;
     steps: RecoveryStep[];
     details?: Record<string, unknown>;
+    verification?: RestoreVerification;
   };
   probes: ProbeIterationResult[];
   error?: string;

@@ -256,9 +256,26 @@ export interface RecoveryStep {
   detail?: string;
 }
 
+/**
+ * What a restore verified: the restored tables compared with the content they had before the
+ * fault (row counts and checksums). restore-rows-lost and restore-checksum-mismatches judge it.
+ */
+export interface RestoreVerification {
+  tablesCompared: number;
+  rowsCompared: number;
+  /** Rows of the tables whose checksum matched. */
+  rowsMatched: number;
+  /** Rows missing after the restore (a missing table loses all of its rows). */
+  rowsLost: number;
+  /** Tables whose checksum after the restore differs (or that are missing). */
+  checksumMismatches: number;
+}
+
 export interface RecoveryResult {
   steps: RecoveryStep[];
   details?: Record<string, unknown>;
+  /** Set by actions that verify what they restored (postgres-restore). */
+  verification?: RestoreVerification;
 }
 
 /** What a recovery action knows about the incident it answers, as an operator would. */

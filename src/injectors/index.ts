@@ -7,6 +7,7 @@ import { fileCorrupt } from './file-corrupt.js';
 import { networkBandwidth } from './network-bandwidth.js';
 import { networkLatency } from './network-latency.js';
 import { networkPartition } from './network-partition.js';
+import { postgresDestroy } from './postgres-destroy.js';
 import { postgresKillPrimary } from './postgres-kill-primary.js';
 import { processKill, processPause, processSignal, processStop } from './process-signal.js';
 import { redisKillMaster } from './redis-kill-master.js';
@@ -20,6 +21,7 @@ export const builtinInjectors = {
   'network-bandwidth': networkBandwidth,
   'network-latency': networkLatency,
   'network-partition': networkPartition,
+  'postgres-destroy': postgresDestroy,
   'postgres-kill-primary': postgresKillPrimary,
   'process-kill': processKill,
   'process-pause': processPause,

@@ -124,6 +124,10 @@ async function readBack(
       return queryOnce<{ k: string }>(ctrl.connectionFor(node.name), `select k from ${table}`, [], {
         timeoutMs: 10_000,
         signal: s,
+      }).catch((err: unknown) => {
+        // The table itself is gone (a restore to before it was created): every write is lost.
+        if ((err as { code?: string }).code === '42P01') return [];
+        throw err;
       });
     },
     { timeoutMs, intervalMs: 200, signal },

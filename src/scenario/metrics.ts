@@ -124,6 +124,20 @@ export const METRICS = {
     needs: 'a recovery action, or in every iteration a fault that runs its own recovery (deploy)',
     example: '{ metric: recovery-time, max: 2m, source: runbook }',
   },
+  'restore-rows-lost': {
+    unit: 'count',
+    description:
+      'rows of the verified tables missing after the restore, compared with their content before the fault (a missing table loses all its rows), summed over the iterations.',
+    needs: 'a recovery action that verifies what it restored (postgres-restore)',
+    example: '{ metric: restore-rows-lost, max: 0, source: runbook }',
+  },
+  'restore-checksum-mismatches': {
+    unit: 'count',
+    description:
+      'verified tables whose checksum (md5 of the ordered rows) after the restore differs from before the fault, or that are missing, summed over the iterations.',
+    needs: 'a recovery action that verifies what it restored (postgres-restore)',
+    example: '{ metric: restore-checksum-mismatches, max: 0, source: runbook }',
+  },
 } as const satisfies Record<string, MetricInfo>;
 
 export type BaseMetric = keyof typeof METRICS;

@@ -111,6 +111,7 @@ export async function measureIteration(m: {
       steps: m.recovery.steps,
       ...(m.recovery.action ? { action: m.recovery.action } : {}),
       ...(m.recovery.details ? { details: m.recovery.details } : {}),
+      ...(m.recovery.verification ? { verification: m.recovery.verification } : {}),
     },
     probes,
   };

@@ -15,6 +15,7 @@ export interface RecoveryOutcome {
   action?: string;
   steps: IterationResult['recovery']['steps'];
   details?: Record<string, unknown>;
+  verification?: IterationResult['recovery']['verification'];
 }
 
 export async function recover(
@@ -48,6 +49,7 @@ export async function recover(
       out.action = sc.action.kind;
       out.steps = r.steps;
       if (r.details) out.details = r.details;
+      if (r.verification) out.verification = r.verification;
       for (const s of r.steps)
         ctx.emit(
           'step',
