@@ -10,6 +10,7 @@ import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
 import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
+import { resolveTarget } from '../../src/providers/local/local-environment.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import { byteSize } from '../../src/scenario/byte-size.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
@@ -413,19 +414,8 @@ async function start(ctx: EnvironmentStartContext, o: PostgresBackupOptions): Pr
         provide(PG_BACKUP, stack),
         provide(WAIT_HEALTHY, (signal: AbortSignal) => stack.waitHealthy(signal)),
       ),
-      async resolve(target: TargetSelector): Promise<StartedService> {
-        if (target.service !== undefined) {
-          const svc = services.get(target.service);
-          if (!svc)
-            throw new HarnessError('NO_SUCH_SERVICE', `postgres-backup has no service "${target.service}"`);
-          return svc;
-        }
-        if (target.role !== undefined) {
-          for (const svc of services.values()) if ((await svc.role()) === target.role) return svc;
-          throw new HarnessError('NO_SUCH_ROLE', `no postgres-backup service has role "${target.role}"`);
-        }
-        return stack;
-      },
+      resolve: (target: TargetSelector, signal?: AbortSignal): Promise<StartedService> =>
+        resolveTarget(ctx.name, services, target, signal, stack),
       [Symbol.asyncDispose]: disposeAll,
     };
   } catch (err) {

@@ -12,7 +12,6 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { WAIT_HEALTHY } from '../../src/core/extensions.js';
@@ -25,7 +24,8 @@ import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { EnvironmentModule } from '../../src/providers/provider.js';
 import type { SupervisedServiceOptions } from '../../src/providers/supervised-service.js';
-import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
+import { FAULT_PROXY } from '../../src/proxy/index.js';
+import { proxyEachNode } from '../../src/proxy/node-proxies.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { REDIS_CLUSTER, type RedisClusterTopology } from '../../src/stacks/redis-cluster.js';
 import { REDIS_IMAGE } from '../redis-sentinel/environment.js';
@@ -132,19 +132,7 @@ const redisCluster: EnvironmentModule<RedisClusterOptions> = {
       env.view = view;
 
       if (proxied) {
-        const proxy = await startFaultProxy({ apiPort: 0 });
-        env.defer(() => proxy.close());
-        const api = new Toxiproxy(proxy.apiUrl);
-        const routes: Record<string, string[]> = {};
-        for (const n of nodes) {
-          await api.createProxy({
-            name: n.name,
-            listen: `${HOST}:${n.clientPort}`,
-            upstream: `${HOST}:${n.realPort}`,
-          });
-          routes[n.name] = [n.name];
-        }
-        env.extensions.set(FAULT_PROXY, staticRouting(proxy.apiUrl, routes));
+        env.extensions.set(FAULT_PROXY, await proxyEachNode(nodes, HOST, (close) => env.defer(close)));
       } else if (o.viaProxy) {
         ctx.log(
           'redis-cluster in containers: no fault proxy in front of the nodes (network faults need one)',

@@ -12,7 +12,6 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { WAIT_HEALTHY } from '../../src/core/extensions.js';
@@ -26,7 +25,8 @@ import { localDataFiles } from '../../src/providers/local/local-data-files.js';
 import { LocalEnvironment } from '../../src/providers/local/local-environment.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import type { SupervisedServiceOptions } from '../../src/providers/supervised-service.js';
-import { FAULT_PROXY, startFaultProxy, staticRouting } from '../../src/proxy/index.js';
+import { FAULT_PROXY } from '../../src/proxy/index.js';
+import { proxyEachNode } from '../../src/proxy/node-proxies.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { REDIS_SENTINEL, type RedisSentinelTopology } from '../../src/stacks/redis-sentinel.js';
 import { dataNodeConf, HOST, MASTER_NAME, sentinelConf } from './redis-config.js';
@@ -136,19 +136,10 @@ const redisSentinel: EnvironmentModule<RedisSentinelOptions> = {
       const bind = rt ? '0.0.0.0' : HOST;
 
       if (o.viaProxy && !rt) {
-        const proxy = await startFaultProxy({ apiPort: 0 });
-        env.defer(() => proxy.close());
-        const api = new Toxiproxy(proxy.apiUrl);
-        const routes: Record<string, string[]> = {};
-        for (const n of [...data, ...sentinels]) {
-          await api.createProxy({
-            name: n.name,
-            listen: `${HOST}:${n.clientPort}`,
-            upstream: `${HOST}:${n.realPort}`,
-          });
-          routes[n.name] = [n.name];
-        }
-        env.extensions.set(FAULT_PROXY, staticRouting(proxy.apiUrl, routes));
+        env.extensions.set(
+          FAULT_PROXY,
+          await proxyEachNode([...data, ...sentinels], HOST, (close) => env.defer(close)),
+        );
       } else if (o.viaProxy) {
         ctx.log(
           'redis-sentinel in containers: no fault proxy between the nodes; network-partition drops packets in the target container (other network faults need the fault proxy)',

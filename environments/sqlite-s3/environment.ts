@@ -13,6 +13,7 @@ import type { StartedEnvironment, StartedService, TargetSelector } from '../../s
 import { containerDataFiles } from '../../src/providers/containers/container-data-files.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
 import { localDataFiles } from '../../src/providers/local/local-data-files.js';
+import { resolveTarget } from '../../src/providers/local/local-environment.js';
 import { ManagedProcess } from '../../src/providers/local/managed-process.js';
 import type { EnvironmentModule, EnvironmentStartContext } from '../../src/providers/provider.js';
 import type { ServiceRunner } from '../../src/providers/service-runner.js';
@@ -235,18 +236,8 @@ async function start(ctx: EnvironmentStartContext, options: SqliteS3Options): Pr
         versions,
       },
       extensions: new Extensions(provide(SQLITE_S3, extension)),
-      async resolve(target: TargetSelector): Promise<StartedService> {
-        if (target.service !== undefined) {
-          const svc = services.get(target.service);
-          if (!svc) throw new HarnessError('NO_SUCH_SERVICE', `sqlite-s3 has no service "${target.service}"`);
-          return svc;
-        }
-        if (target.role !== undefined) {
-          for (const svc of services.values()) if ((await svc.role()) === target.role) return svc;
-          throw new HarnessError('NO_SUCH_ROLE', `no sqlite-s3 service has role "${target.role}"`);
-        }
-        return store;
-      },
+      resolve: (target: TargetSelector, signal?: AbortSignal): Promise<StartedService> =>
+        resolveTarget(ctx.name, services, target, signal, store),
       // Service first: its backup agent may be uploading to s3rver.
       [Symbol.asyncDispose]: disposeAll,
     };

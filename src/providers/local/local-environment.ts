@@ -38,35 +38,51 @@ export class LocalEnvironment implements StartedEnvironment {
     this.#cleanup.defer(fn);
   }
 
-  async resolve(target: TargetSelector, signal?: AbortSignal): Promise<StartedService> {
-    if (target.service !== undefined) {
-      const s = this.#services.get(target.service);
-      if (!s) {
-        throw new HarnessError(
-          'NO_SUCH_SERVICE',
-          `environment "${this.name}" has no service "${target.service}"; it has: ${[...this.#services.keys()].join(', ')}`,
-        );
-      }
-      return s;
-    }
-    if (target.role !== undefined) {
-      const seen: string[] = [];
-      for (const s of this.#services.values()) {
-        const role = await s.role(signal);
-        seen.push(`${s.name}=${role ?? '-'}`);
-        if (role === target.role) return s;
-      }
-      throw new HarnessError(
-        'NO_SUCH_ROLE',
-        `no service of "${this.name}" has role "${target.role}" now (roles: ${seen.join(', ')})`,
-      );
-    }
-    const first = this.#services.values().next();
-    if (first.done) throw new HarnessError('NO_SUCH_SERVICE', `environment "${this.name}" has no services`);
-    return first.value;
+  resolve(target: TargetSelector, signal?: AbortSignal): Promise<StartedService> {
+    return resolveTarget(this.name, this.#services, target, signal);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#cleanup.disposeAsync();
   }
+}
+
+/**
+ * The service a target names: by `service`, or the first whose role is `target.role` now (asked at
+ * this moment: roles change with failovers), or with neither the fallback (default: the first
+ * service). Errors name the environment and what it has.
+ */
+export async function resolveTarget(
+  envName: string,
+  services: ReadonlyMap<string, StartedService>,
+  target: TargetSelector,
+  signal?: AbortSignal,
+  fallback?: StartedService,
+): Promise<StartedService> {
+  if (target.service !== undefined) {
+    const s = services.get(target.service);
+    if (!s) {
+      throw new HarnessError(
+        'NO_SUCH_SERVICE',
+        `environment "${envName}" has no service "${target.service}"; it has: ${[...services.keys()].join(', ')}`,
+      );
+    }
+    return s;
+  }
+  if (target.role !== undefined) {
+    const seen: string[] = [];
+    for (const s of services.values()) {
+      const role = await s.role(signal);
+      seen.push(`${s.name}=${role ?? '-'}`);
+      if (role === target.role) return s;
+    }
+    throw new HarnessError(
+      'NO_SUCH_ROLE',
+      `no service of "${envName}" has role "${target.role}" now (roles: ${seen.join(', ')})`,
+    );
+  }
+  if (fallback) return fallback;
+  const first = services.values().next();
+  if (first.done) throw new HarnessError('NO_SUCH_SERVICE', `environment "${envName}" has no services`);
+  return first.value;
 }
