@@ -2,6 +2,7 @@
 // fell behind its schedule measures nothing about the system under test: the run must end ERROR,
 // naming the probe, never a FAIL of the stack. Pure: a probe's own account and its recorded ops.
 
+import { lateAfterMs } from './metrics/schedule.js';
 import type { ProbeSchedule } from './report-model.js';
 import type { OpRecord } from './types.js';
 
@@ -57,6 +58,12 @@ export function probeFailure(probe: WatchedProbe, nowMs: number, startedMs: numb
  * are not trustworthy (coordinated omission), so the run is ERROR, never a verdict.
  */
 export const MAX_LATE_SHARE = 0.01;
+/**
+ * ...and at least this many of them: in a short run one stall of the test machine makes 1% (a run
+ * of 50 operations every 50 ms had 2 late by 75 ms, 4%), which is noise, not a probe that turned
+ * closed-loop; an overloaded probe is late by hundreds.
+ */
+export const MIN_LATE_OPS = 3;
 
 const ms = (v: number) => `${Number(v.toPrecision(3))} ms`;
 
@@ -81,7 +88,7 @@ export function scheduleFailure(
   const slotted = iterations.filter((i) => i.schedule.lagP99Ms !== null);
   const late = slotted.reduce((n, i) => n + i.schedule.late, 0);
   const scheduled = slotted.reduce((n, i) => n + i.schedule.scheduled, 0);
-  if (scheduled === 0 || late / scheduled <= MAX_LATE_SHARE) return undefined;
+  if (scheduled === 0 || late < MIN_LATE_OPS || late / scheduled <= MAX_LATE_SHARE) return undefined;
   const worst = slotted.reduce((w, i) => (i.schedule.lateShare > w.schedule.lateShare ? i : w));
   const w = worst.schedule;
   const share = late / scheduled;
@@ -90,7 +97,7 @@ export function scheduleFailure(
     slotted.length > 1 ? `worst in iteration ${worst.iteration + 1}` : `in iteration ${worst.iteration + 1}`;
   return (
     `probe "${name}" fell behind its schedule: ${pct} of its ${scheduled} scheduled operations (${late}) ` +
-    `started more than one interval (${ms(intervalMs)}) late or never started (at most ${MAX_LATE_SHARE * 100}% may); ` +
+    `started more than ${lateAfterMs(intervalMs) > intervalMs ? `${ms(lateAfterMs(intervalMs))} (the floor; one interval is ${ms(intervalMs)})` : `one interval (${ms(intervalMs)})`} late or never started (at most ${MAX_LATE_SHARE * 100}% may); ` +
     `${where}: p99 schedule lag ${ms(w.lagP99Ms ?? 0)}, max ${ms(w.lagMaxMs ?? 0)}, ` +
     `${Math.round(w.achievedPerSec)} of ${Math.round(w.requestedPerSec)} operations/s achieved`
   );

@@ -106,7 +106,7 @@ export interface ProbeSchedule {
   lagP50Ms: number | null;
   lagP99Ms: number | null;
   lagMaxMs: number | null;
-  /** Slots whose op started more than one interval late, or never started. */
+  /** Slots whose op started more than one interval (and at least LATE_FLOOR_MS) late, or never started. */
   late: number;
   /** late / scheduled; 0 when nothing was scheduled. */
   lateShare: number;
