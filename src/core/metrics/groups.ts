@@ -25,7 +25,10 @@ export function computeGroups(
 ): ProbeGroupResult[] | undefined {
   const groups = byGroup(ops);
   if (groups.size === 0) return undefined;
-  return [...groups].map(([group, list]) => {
+  // In the order of their names, numbers by value ("slots 0-5460" before "slots 5461-10922" before
+  // "slots 10923-16383"), not in the order their first operations happened to end.
+  const sorted = [...groups].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  return sorted.map(([group, list]) => {
     const raw = computeRto(list, opts);
     // As for the whole probe: without impact there is no recovery to time.
     const rto = raw.impact ? raw : { ...raw, rtoMs: null, recoveredAtMs: null };

@@ -155,8 +155,11 @@ describe.skipIf(cli === undefined)('a compose environment', () => {
     const runs = ['compose-test-twin-a', 'compose-test-twin-b'].map((id, i) =>
       harness(id, scenario, outs[i] as string),
     );
-    expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0]);
+    const exited = await Promise.all(runs.map((r) => r.exited));
     const reports = outs.map(readReport);
+    // The runs' errors first: a failure then says why (one ended with exit 2 once in a full CI run).
+    expect(reports.map((r) => r.error)).toEqual([undefined, undefined]);
+    expect(exited).toEqual([0, 0]);
     expect(reports.map((r) => r.verdict)).toEqual(['pass', 'pass']);
     expect(reports.map((r) => (r.environment.info.compose as { project: string }).project)).toEqual([
       'chaos-compose-test-twin-a',
