@@ -92,13 +92,14 @@ export async function resolveService(
   services: ReadonlyMap<string, StartedService>,
   target: TargetSelector,
   signal?: AbortSignal,
+  envName = 'postgres-ha',
 ): Promise<StartedService> {
   if (target.service !== undefined) {
     const s = services.get(target.service);
     if (!s) {
       throw new HarnessError(
         'NO_SUCH_SERVICE',
-        `postgres-ha has no service "${target.service}" (has: ${[...services.keys()].join(', ')})`,
+        `${envName} has no service "${target.service}" (has: ${[...services.keys()].join(', ')})`,
       );
     }
     return s;
@@ -112,6 +113,6 @@ export async function resolveService(
   }
   throw new HarnessError(
     'NO_SUCH_ROLE',
-    `postgres-ha has no service with role "${role}" now (${seen.join(', ')})`,
+    `${envName} has no service with role "${role}" now (${seen.join(', ')})`,
   );
 }

@@ -9,7 +9,7 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 import { z } from 'zod';
 import { HarnessError } from '../../src/core/errors.js';
 import { Extensions, provide, WAIT_HEALTHY } from '../../src/core/extensions.js';
-import type { StartedEnvironment, StartedService, TargetSelector } from '../../src/core/types.js';
+import type { StartedEnvironment, StartedService } from '../../src/core/types.js';
 import { binaryVersions, onHost } from '../../src/providers/binary-versions.js';
 import { type BridgeForwarder, startBridgeForwarder } from '../../src/providers/compose/bridge-forwarder.js';
 import type { ContainerRuntime } from '../../src/providers/containers/runtime.js';
@@ -22,7 +22,7 @@ import {
 } from '../../src/proxy/index.js';
 import { MAX_TIMER_MS } from '../../src/scenario/duration.js';
 import { POSTGRES } from '../../src/stacks/postgres.js';
-import { PgService } from '../postgres-ha/services.js';
+import { PgService, resolveService } from '../postgres-ha/services.js';
 import { ContainerReplicationPair } from './container-pair.js';
 import { LocalReplicationPair, PG_BIN } from './local-pair.js';
 import {
@@ -59,35 +59,6 @@ async function networkGateway(rt: ContainerRuntime): Promise<string> {
     );
   }
   return gw;
-}
-
-function resolveService(
-  services: ReadonlyMap<string, StartedService>,
-  target: TargetSelector,
-  signal?: AbortSignal,
-): Promise<StartedService> {
-  return (async () => {
-    if (target.service !== undefined) {
-      const s = services.get(target.service);
-      if (!s)
-        throw new HarnessError(
-          'NO_SUCH_SERVICE',
-          `postgres-replication has no service "${target.service}" (has: ${[...services.keys()].join(', ')})`,
-        );
-      return s;
-    }
-    const role = target.role ?? 'primary';
-    const seen: string[] = [];
-    for (const s of services.values()) {
-      const r = await s.role(signal).catch((err: unknown) => `unknown (${(err as Error).message})`);
-      if (r === role) return s;
-      seen.push(`${s.name}=${r}`);
-    }
-    throw new HarnessError(
-      'NO_SUCH_ROLE',
-      `postgres-replication has no service with role "${role}" now (${seen.join(', ')})`,
-    );
-  })();
 }
 
 const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
@@ -184,7 +155,7 @@ const postgresReplication: EnvironmentModule<PostgresReplicationOptions> = {
       runDir: ctx.runDir,
       workDir: ctx.workDir,
       services,
-      resolve: (target, s) => resolveService(services, target, s),
+      resolve: (target, s) => resolveService(services, target, s, 'postgres-replication'),
       info: {
         bringUpMs,
         provider: ctx.provider,
