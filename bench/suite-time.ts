@@ -2,7 +2,9 @@
 // (bring-up, steady state, fault and recovery, observe, verify, settle, teardown) from each run's
 // report.json events, next to the figures measured before the suite was made faster.
 // Issue target: every built-in scenario once on the local provider in at most 5 min on 2 cores.
-//   node --import tsx bench/suite-time.ts [--provider local] [--out DIR] [--save FILE] [--before FILE]
+// --jobs N (default 4) runs that many at once (`suite --jobs`); it prints each run's verdict and RTOs
+// next to the run before (one at a time), and how busy the host's CPUs were while each ran.
+//   node --import tsx bench/suite-time.ts [--jobs N] [--provider local] [--out DIR] [--save FILE] [--before FILE]
 //   node --import tsx bench/suite-time.ts --from DIR   (the breakdown of a suite already run, --out DIR)
 // Run it alone on the machine (flock /tmp/chaos-heavy.lock ...): the scenarios measure timing.
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,6 +38,10 @@ interface ScenarioFigures {
   asDeclared: boolean;
   wallMs: number;
   phases: Breakdown;
+  /** Each iteration's RTO (ms; null: not recovered or no impact). */
+  rtoMs?: (number | null)[];
+  /** The host's CPUs while the run went (report facts), percent of all CPUs. */
+  cpuBusy?: { meanPct: number; maxPct: number };
 }
 
 /** What --save writes and --before reads. */
@@ -46,6 +52,8 @@ export interface SuiteFigures {
   commit: string;
   suiteWallMs: number;
   exitCode: number;
+  /** Runs at once (absent: 1). */
+  jobs?: number;
   scenarios: ScenarioFigures[];
   total: Breakdown;
 }
@@ -57,8 +65,14 @@ const { values: args } = parseArgs({
     from: { type: 'string' },
     save: { type: 'string' },
     before: { type: 'string', default: DEFAULT_BEFORE },
+    jobs: { type: 'string', default: '4' },
   },
 });
+const jobs = Number(args.jobs);
+if (!Number.isInteger(jobs) || jobs < 1 || jobs > 8) {
+  console.error(`--jobs ${args.jobs}: expected a whole number from 1 to 8`);
+  process.exit(2);
+}
 
 function commitOf(): string {
   try {
@@ -102,12 +116,34 @@ function figuresOf(
       asDeclared: e.exitCode === 0,
       wallMs: report.wallMs,
       phases: breakdownOf(report.events, report.wallMs),
+      rtoMs: report.iterations.map((it) => it.rtoMs),
+      ...(report.facts.host.cpuBusy
+        ? {
+            cpuBusy: { meanPct: report.facts.host.cpuBusy.meanPct, maxPct: report.facts.host.cpuBusy.maxPct },
+          }
+        : {}),
     };
   });
+  const jobsRun = Math.max(
+    1,
+    ...scenarios.map((_, i) => {
+      const r = JSON.parse(
+        readFileSync(join(dir, summary.scenarios[i]?.report as string), 'utf8'),
+      ) as RunReport;
+      return r.facts.suite?.jobs ?? 1;
+    }),
+  );
   const total = scenarios.reduce((acc, s) => addBreakdowns(acc, s.phases), emptyBreakdown());
   // Between runs: loading, the reporters' files, the next run's start (outside every run's clock).
   total.other += Math.max(0, summary.wallMs - scenarios.reduce((a, s) => a + s.wallMs, 0));
-  return { ...meta, suiteWallMs: summary.wallMs, exitCode: summary.exitCode, scenarios, total };
+  return {
+    ...meta,
+    suiteWallMs: summary.wallMs,
+    exitCode: summary.exitCode,
+    ...(jobsRun > 1 ? { jobs: jobsRun } : {}),
+    scenarios,
+    total,
+  };
 }
 
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
@@ -115,7 +151,20 @@ const minSec = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms 
 
 function print(now: SuiteFigures, before: SuiteFigures | undefined): void {
   const cols = ['wall', ...BUCKETS];
-  const rows: string[][] = [['scenario', 'verdict', ...cols.map((c) => `${c} s`), 'wall before s']];
+  const rows: string[][] = [
+    [
+      'scenario',
+      'verdict',
+      ...cols.map((c) => `${c} s`),
+      'wall before s',
+      'verdict before',
+      'RTO s (each iteration)',
+      'RTO before s',
+      'host CPU % mean/max',
+    ],
+  ];
+  const rtos = (r: (number | null)[] | undefined) =>
+    r ? r.map((x) => (x === null ? '-' : (x / 1000).toFixed(2))).join(' ') : '';
   for (const s of now.scenarios) {
     const b = before?.scenarios.find((x) => x.name === s.name);
     rows.push([
@@ -124,11 +173,36 @@ function print(now: SuiteFigures, before: SuiteFigures | undefined): void {
       sec(s.wallMs),
       ...BUCKETS.map((k) => sec(s.phases[k])),
       sec(b?.wallMs),
+      b ? `${b.verdict}${b.asDeclared ? '' : ' (NOT as declared)'}` : '-',
+      rtos(s.rtoMs),
+      rtos(b?.rtoMs),
+      s.cpuBusy ? `${Math.round(s.cpuBusy.meanPct)}/${Math.round(s.cpuBusy.maxPct)}` : '-',
     ]);
   }
-  rows.push(['total (suite)', '', sec(now.suiteWallMs), ...BUCKETS.map((k) => sec(now.total[k])), '']);
+  const sum = (f: SuiteFigures) => f.scenarios.reduce((a, s) => a + s.wallMs, 0);
+  rows.push([
+    'total (suite)',
+    '',
+    sec(now.suiteWallMs),
+    ...BUCKETS.map((k) => sec(now.total[k])),
+    '',
+    '',
+    '',
+    '',
+    '',
+  ]);
   if (before)
-    rows.push(['total before', '', sec(before.suiteWallMs), ...BUCKETS.map((k) => sec(before.total[k])), '']);
+    rows.push([
+      'total before',
+      '',
+      sec(before.suiteWallMs),
+      ...BUCKETS.map((k) => sec(before.total[k])),
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const r of rows)
     console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
@@ -142,15 +216,40 @@ function print(now: SuiteFigures, before: SuiteFigures | undefined): void {
     );
   const own = harnessShare(now.total);
   console.log(
-    `the harness's own phases (bring-up, verify, teardown, other): ${sec(own)} s of ${sec(now.suiteWallMs)} s ` +
-      `(${Math.round((own / now.suiteWallMs) * 100)}%); the rest is steady state, fault and recovery, observe and settle, ` +
+    `runs at once: ${now.jobs ?? 1}${before ? ` (before: ${before.jobs ?? 1})` : ''}; the runs' wall times add up to ${sec(sum(now))} s` +
+      `${before ? ` (before: ${sec(sum(before))} s)` : ''}, the suite took ${sec(now.suiteWallMs)} s`,
+  );
+  const busy = now.scenarios.filter((s) => s.cpuBusy);
+  if (busy.length > 0) {
+    const weighted =
+      busy.reduce((a, s) => a + (s.cpuBusy?.meanPct ?? 0) * s.wallMs, 0) /
+      busy.reduce((a, s) => a + s.wallMs, 0);
+    console.log(
+      `host CPU busy while the runs went (all processes, 1 s samples in each run's facts): mean ${weighted.toFixed(1)}% weighted by wall time, ` +
+        `busiest second ${Math.max(...busy.map((s) => s.cpuBusy?.maxPct ?? 0)).toFixed(1)}%`,
+    );
+  }
+  console.log(
+    `the harness's own phases (bring-up, verify, teardown, other): ${sec(own)} s of the runs' ${sec(sum(now))} s ` +
+      `(${Math.round((own / sum(now)) * 100)}%); the rest is steady state, fault and recovery, observe and settle, ` +
       'whose lengths the scenarios and the stacks fix',
   );
-  const shared = sharedBringUpBound(now.scenarios);
-  console.log(
-    `one bring-up shared by consecutive scenarios of the same environment, options and provider would save at most ${sec(shared.savedMs)} s` +
-      (shared.pairs.length ? ` (${shared.pairs.join(', ')})` : ''),
-  );
+  if ((now.jobs ?? 1) === 1) {
+    const shared = sharedBringUpBound(now.scenarios);
+    console.log(
+      `one bring-up shared by consecutive scenarios of the same environment, options and provider would save at most ${sec(shared.savedMs)} s` +
+        (shared.pairs.length ? ` (${shared.pairs.join(', ')})` : ''),
+    );
+  }
+  if (before) {
+    const changed = now.scenarios.filter((s) => {
+      const b = before.scenarios.find((x) => x.name === s.name);
+      return b && (b.verdict !== s.verdict || b.asDeclared !== s.asDeclared);
+    });
+    console.log(
+      `verdicts different from the run before: ${changed.length === 0 ? 'none' : changed.map((s) => s.name).join(', ')}`,
+    );
+  }
   const declared = now.scenarios.filter((s) => s.asDeclared).length;
   console.log(
     `${declared} of ${now.scenarios.length} scenarios behaved as declared; target <= ${minSec(TARGET_MS)}: ${now.suiteWallMs <= TARGET_MS ? 'met' : 'NOT met'}`,
@@ -173,6 +272,8 @@ if (args.from) {
   const cmd = [
     'bin/chaos-harness.js',
     'suite',
+    '--jobs',
+    String(jobs),
     '--provider',
     args.provider,
     '--reporter',
@@ -184,7 +285,7 @@ if (args.from) {
   const start = loadavg();
   try {
     console.log(
-      `running every built-in scenario (${args.provider} provider) into ${out}; reports there as they end`,
+      `running every built-in scenario (${args.provider} provider, ${jobs} at once) into ${out}; reports there as they end`,
     );
     await runSuiteCommand(cmd);
     figures = figuresOf(out, {

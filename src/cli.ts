@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatError, HarnessError, toHarnessError } from './core/errors.js';
 import type { RunReport } from './core/report-model.js';
+import type { ProgressSink } from './core/run/progress.js';
 import { PROVIDERS, type ProviderName } from './core/types.js';
 import {
   DEFAULT_BASELINE_RUNS,
@@ -21,6 +22,8 @@ import { checkScenario, loadCheckedScenario } from './scenario/check-environment
 import { environmentKind, type LoadedScenario, PROJECT_ROOT, readYaml } from './scenario/load.js';
 import { MAX_REPEAT } from './scenario/schema.js';
 import { validateFile } from './scenario/validate-file.js';
+import { runInChild, slotPortRange } from './suite/child-run.js';
+import { declaredMs } from './suite/estimate.js';
 import { runSuite, writeSuiteOutputs } from './suite/run-suite.js';
 import { parseShard, type Shard, scenarioFiles, selectScenarios } from './suite/select.js';
 import { mergeSummaries, readSummary, renderSummaryMarkdown } from './suite/summary.js';
@@ -44,6 +47,16 @@ function repeatCount(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > MAX_REPEAT)
     throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_REPEAT}`);
+  return n;
+}
+
+/** Runs at once in a suite; 8 slots of 1500 loopback ports fit below the ephemeral range. */
+const MAX_JOBS = 8;
+
+function jobCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_JOBS}`);
   return n;
 }
 
@@ -92,6 +105,7 @@ function historyFor(opts: HistoryOpts) {
   file.check();
   let failed: unknown;
   return {
+    path: resolve(opts.history ?? defaultHistoryFile()),
     compare: (sc: LoadedScenario, provider: ProviderName) => file.compare(sc, provider),
     record(report: RunReport): void {
       try {
@@ -141,7 +155,39 @@ function stopOnSignals(): AbortSignal {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A run of `suite --jobs`: when the suite's process is gone (even killed with SIGKILL), its IPC
+  // channel closes and the run tears down as on SIGTERM.
+  if (process.send) {
+    process.channel?.unref();
+    process.once('disconnect', () => {
+      if (!ac.signal.aborted) {
+        process.stderr.write(
+          '\nthe suite that started this run is gone: stopping the run and tearing everything down...\n',
+        );
+        ac.abort(new Error('the suite that started this run is gone'));
+      }
+    });
+  }
   return ac.signal;
+}
+
+/**
+ * A run of `suite --jobs` tells the suite over IPC when its environment is up (or failed to come
+ * up), so the suite starts the next run only then: bring-ups, the CPU-heaviest part, never overlap.
+ */
+function toSuite(sink: ProgressSink): ProgressSink {
+  if (!process.send) return sink;
+  let told = false;
+  return {
+    event(e) {
+      if (!told && (e.type === 'ready' || (e.type === 'phase' && e.data?.phase === 'teardown'))) {
+        told = true;
+        process.send?.({ type: 'ready' });
+      }
+      sink.event(e);
+    },
+    status: (s) => sink.status(s),
+  };
 }
 
 function checkWritable(outDir: string, what: string): string {
@@ -164,6 +210,7 @@ async function suite(
     operator?: string;
     reporter?: string[];
     drill?: boolean;
+    jobs?: number;
   },
 ): Promise<void> {
   verbose ||= Boolean(opts.verbose);
@@ -192,7 +239,19 @@ async function suite(
     repeat: opts.repeat,
     bail: opts.bail,
     signal,
+    jobs: opts.jobs,
+    estimateMs: declaredMs,
     run: async (o) => {
+      if ((opts.jobs ?? 1) > 1) {
+        // Its own process and its own ports; it reads and appends the history itself.
+        return runInChild({
+          ...o,
+          operator: opts.operator,
+          history: history?.path ?? false,
+          baselineRuns: opts.baselineRuns,
+          ports: slotPortRange(o.slot),
+        });
+      }
       // Read before each run, so a scenario the suite runs twice compares with its first run.
       const context = history?.compare(o.scenario, providerOf(o.scenario, o.provider));
       const report = await runScenario({ ...o, operator: opts.operator, history: context });
@@ -246,7 +305,7 @@ async function run(
     repeat: opts.repeat,
     provider: opts.provider,
     operator: opts.operator,
-    progress: reporters.sink,
+    progress: toSuite(reporters.sink),
     onStart: (start) => reporters.runStart(scenario, start),
     signal,
     history: history?.compare(scenario, providerOf(scenario, opts.provider)),
@@ -328,7 +387,7 @@ withHistoryOptions(program.commands.at(-1) as Command, 'the run');
 program
   .command('suite')
   .description(
-    'run several scenarios one after another and write summary.md, summary.json, summary.html and one junit.xml',
+    'run several scenarios (one after another, or --jobs at once) and write summary.md, summary.json, summary.html and one junit.xml',
   )
   .argument('[scenarios...]', 'names, files or globs (default: every scenario in scenarios/)')
   .option(
@@ -345,6 +404,11 @@ program
     }
   })
   .option('--bail', 'stop after the first scenario that does not behave as declared')
+  .option(
+    '--jobs <n>',
+    `runs at once, 1 to ${MAX_JOBS} (default 1); above 1 each run has a process and ports of its own, the longest start first, and every report names the runs it overlapped`,
+    jobCount,
+  )
   .option('--repeat <n>', `iterations of each scenario, 1 to ${MAX_REPEAT}`, repeatCount)
   .option('--provider <name>', `how services run: ${PROVIDERS.join(' or ')}`, providerName)
   .option(

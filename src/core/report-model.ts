@@ -233,6 +233,17 @@ export interface RunFacts {
     /** 1, 5 and 15 minute load averages when the run started and when it ended. */
     loadAverageStart: [number, number, number];
     loadAverageEnd: [number, number, number];
+    /**
+     * How busy the host's CPUs were while the run went (every process on the machine, not only the
+     * run's): the mean over the run and the busiest second, in percent of all CPUs.
+     */
+    cpuBusy?: { meanPct: number; maxPct: number; seconds: number };
+  };
+  /** When the run was one of a suite that ran several at once (`suite --jobs`). */
+  suite?: {
+    jobs: number;
+    /** The suite's other runs this one overlapped, and for how long, longest first. */
+    alongside: { name: string; overlapMs: number }[];
   };
   /** Server and runtime versions, as read from the binaries the run used (`node` is the harness's). */
   versions: Record<string, string>;

@@ -10,12 +10,20 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-/** `bin/chaos-harness.js <args>` from the project root, with extra environment variables. */
-export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): RunningCli {
+/**
+ * `bin/chaos-harness.js <args>` from the project root, with extra environment variables; with
+ * `group`, in a process group of its own (as a terminal's foreground job: signal `-pid`).
+ */
+export function startCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  opts: { group?: boolean } = {},
+): RunningCli {
   const child = spawn(process.execPath, ['bin/chaos-harness.js', ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: Boolean(opts.group),
   });
   let text = '';
   child.stdout?.on('data', (d) => {

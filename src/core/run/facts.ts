@@ -59,6 +59,48 @@ function distro(): string | null {
 const loadAverage = (): [number, number, number] =>
   os.loadavg().map((l) => Math.round(l * 100) / 100) as [number, number, number];
 
+/** Busy and total CPU time of every CPU of the host so far (ms), from os.cpus(). */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of os.cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * Samples the host's CPU use once a second until `stop`: the mean over the whole time and the
+ * busiest second, in percent of all CPUs (every process on the machine counts, not only the run's).
+ */
+export function sampleHostCpu(intervalMs = 1000): {
+  stop(): { meanPct: number; maxPct: number; seconds: number } | undefined;
+} {
+  const first = cpuTimes();
+  let last = first;
+  let maxPct = 0;
+  let seconds = 0;
+  const pct = (a: { busy: number; total: number }, b: { busy: number; total: number }) =>
+    b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0;
+  const timer = setInterval(() => {
+    const now = cpuTimes();
+    maxPct = Math.max(maxPct, pct(last, now));
+    seconds++;
+    last = now;
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      if (seconds === 0) return undefined;
+      const round = (x: number) => Math.round(x * 10) / 10;
+      return { meanPct: round(pct(first, cpuTimes())), maxPct: round(maxPct), seconds };
+    },
+  };
+}
+
 /** The sha256 of a file, hex; null when it cannot be read. */
 export function sha256(file: string): string | null {
   try {
@@ -88,6 +130,7 @@ export function startFacts(opts: {
   environmentOptions: Record<string, unknown> | undefined;
 }): { finish(versions: Record<string, string>): RunFacts } {
   const loadStart = loadAverage();
+  const cpu = sampleHostCpu();
   const cpus = os.cpus();
   const base = {
     harness: { ...TOOL, commit: gitCommit(), root: ROOT },
@@ -98,20 +141,24 @@ export function startFacts(opts: {
     environmentOptions: opts.environmentOptions ?? {},
   };
   return {
-    finish: (versions) => ({
-      ...base,
-      host: {
-        hostname: os.hostname(),
-        os: distro() ?? `${os.type()} ${os.release()}`,
-        kernel: `${os.type()} ${os.release()}`,
-        arch: os.arch(),
-        cpus: os.availableParallelism(),
-        cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-        memoryMiB: Math.round(os.totalmem() / 2 ** 20),
-        loadAverageStart: loadStart,
-        loadAverageEnd: loadAverage(),
-      },
-      versions: { node: process.version, ...versions },
-    }),
+    finish: (versions) => {
+      const cpuBusy = cpu.stop();
+      return {
+        ...base,
+        host: {
+          hostname: os.hostname(),
+          os: distro() ?? `${os.type()} ${os.release()}`,
+          kernel: `${os.type()} ${os.release()}`,
+          arch: os.arch(),
+          cpus: os.availableParallelism(),
+          cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+          memoryMiB: Math.round(os.totalmem() / 2 ** 20),
+          loadAverageStart: loadStart,
+          loadAverageEnd: loadAverage(),
+          ...(cpuBusy ? { cpuBusy } : {}),
+        },
+        versions: { node: process.version, ...versions },
+      };
+    },
   };
 }
