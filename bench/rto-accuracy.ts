@@ -231,7 +231,7 @@ function printTable(rows: readonly Row[], elapsedMs: number): void {
   );
   const all = rows.every((r) => r.within === r.n);
   console.log(
-    '\nRTO resolution = probe interval: the measured RTO is the start of the first successful probe after the\n' +
+    '\nRTO resolution = probe interval: the measured RTO is the end of the first successful probe after the\n' +
       'service serves again, so it lies between the true RTO and the true RTO + one interval, give or take the\n' +
       `request latency and timer lateness (allowed here: ${LATENCY_TOLERANCE_MS} ms each side).\n` +
       `Every measurement within that bound: ${all ? 'yes' : 'NO'}.`,

@@ -369,7 +369,7 @@ export function runVerdict(targets: readonly TargetResult[], noImpact: boolean):
 
 export const DEFINITIONS: Record<string, string> = {
   clock: 'All times come from one monotonic clock. t_inject is when the injector returned.',
-  rto: 't_recovered - t_inject, where t_recovered is the start of the first successful operation after t_inject that begins a run of successes lasting at least stableFor with no failure. Resolution: the probe interval.',
+  rto: 't_recovered - t_inject, where t_recovered is when the service was first seen answering again: the end of the first successful operation (the earliest end) of the first run of successes after t_inject that lasts at least stableFor with no failure. Operations sent during the outage and held until it ended count from their answer, not from when they were sent. Resolution: the probe interval, plus the latency of that operation.',
   noImpact:
     'If no operation failed or timed out after t_inject, RTO is 0 but the verdict is INCONCLUSIVE unless the scenario declares expectImpact: false.',
   latencyEffect:
@@ -383,7 +383,7 @@ export const DEFINITIONS: Record<string, string> = {
   mttr: 'Mean of the per-iteration RTOs over the iterations (min, median and max are reported too).',
   mttd: 'Time from t_inject to the first detection reported by the stack or a detection probe.',
   latency:
-    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject until t_recovered or, for a fault with its own duration, until it ended if later, recovered = after), from an HDR histogram with 3 significant digits; an operation goes to the phase it started in, except that one still in flight at t_inject belongs to the fault phase; error rate = (failed + timed out) / operations in the phase.',
+    'p50/p95/p99/max of successful operation latency per phase (steady = before t_inject, fault = t_inject until t_recovered or, for a fault with its own duration, until it ended if later, recovered = after), from an HDR histogram with 3 significant digits; an operation goes to the phase it started in (so one sent before t_recovered and held by the outage is in the fault phase), except that one still in flight at t_inject belongs to the fault phase; error rate = (failed + timed out) / operations in the phase.',
   counts:
     'Counts (lost writes, failed operations) are summed over iterations; times and rates take the worst iteration.',
   notMeasured: `A target whose phase holds fewer than ${MIN_OPS} operations in some iteration (or whose probe acknowledged fewer than ${MIN_OPS} writes, or attempted fewer than ${MIN_OPS} after the fault for lost-writes-after-fault) is not measured: INCONCLUSIVE, never PASS.`,

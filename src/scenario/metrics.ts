@@ -23,7 +23,7 @@ export const METRICS = {
   rto: {
     unit: 'ms',
     description:
-      'time from t_inject to the start of the first successful operation that begins a run of successes lasting stableFor, on the probe (default the primary probe); the worst iteration. Iterations without impact have no RTO.',
+      'time from t_inject to when the service was first seen answering again: the end of the first successful operation of the first run of successes lasting stableFor, on the probe (default the primary probe); the worst iteration. Iterations without impact have no RTO.',
     example: '{ metric: rto, max: 30s, source: runbook }',
   },
   mttr: {

@@ -46,17 +46,18 @@ describe('computeGroups', () => {
     const groups = computeGroups(ops, OPTS) ?? [];
     expect(groups.map((g) => g.group)).toEqual(['a', 'b', 'c']);
     const [a, b, c] = groups;
-    // Group a's first ok after its failures is its op 5, the 16th op overall: t = 1500 ms.
-    expect(a?.rto).toMatchObject({ impact: true, recoveredAtMs: 1500, rtoMs: 1250, failedOps: 4 });
+    // Group a's first ok after its failures is its op 5, the 16th op overall: started at 1500 ms,
+    // answered (t_recovered) 1 ms later.
+    expect(a?.rto).toMatchObject({ impact: true, recoveredAtMs: 1501, rtoMs: 1251, failedOps: 4 });
     expect(b?.rto).toMatchObject({ impact: false, rtoMs: null });
     expect(c?.rto.impact).toBe(false);
-    // The whole stream counts b's op at 1300 ms, right after a's last failure, as the recovery;
-    // the probe's RTO is group a's own.
+    // The whole stream counts b's op at 1300 ms (answered at 1301), right after a's last failure, as the
+    // recovery; the probe's RTO is group a's own.
     const whole = computeRto(ops, OPTS);
-    expect(whole.recoveredAtMs).toBe(1300);
+    expect(whole.recoveredAtMs).toBe(1301);
     expect(groupedRto(whole, groups, OPTS.tInjectMs)).toMatchObject({
-      recoveredAtMs: 1500,
-      rtoMs: 1250,
+      recoveredAtMs: 1501,
+      rtoMs: 1251,
       failedOps: 4,
     });
   });

@@ -32,13 +32,34 @@ function lowerBound(sorted: readonly OpRecord[], tMs: number): number {
 }
 
 /**
- * t_recovered is the start `s` of the first ok op, at or after t_inject and after the first failure, such that:
+ * The earliest end among the ops starting in [sorted[i].startMs, runEndMs), all ok. Only ops that start
+ * before the earliest end found so far can end earlier still, so the scan stops there.
+ */
+function firstAnswer(sorted: readonly OpRecord[], i: number, runEndMs: number): number {
+  let answeredMs = Number.POSITIVE_INFINITY;
+  for (let j = i; j < sorted.length; j++) {
+    const op = sorted[j]!;
+    if (op.startMs >= runEndMs || op.startMs >= answeredMs) break;
+    answeredMs = Math.min(answeredMs, op.endMs);
+  }
+  return answeredMs;
+}
+
+/**
+ * Finds the run of successes that shows recovery: it begins at the start `s` of the first ok op, at or after
+ * t_inject and after the first failure, such that:
  * - no op that started before `s` is still running at `s` and then fails or times out (the service was not
  *   serving everyone yet, so RTO is never shorter than the end of a failure that precedes the run);
  * - the ops starting from `s` are all ok until one starts at or after `s + stableForMs`: the run is proven to
  *   have lasted by an op inside it, so a run cut short by a failure just past the window is flapping.
  * Recovery must follow the first failure because a fault whose effect starts late (a lease that expires,
  * a failover that kicks in) would otherwise be "recovered" by the successes before its outage began.
+ *
+ * t_recovered is when the service was first seen answering again: the earliest end of an op of that run
+ * (the ops starting in [s, next failure)). Not `s`: ops sent during the outage can be held by it (a client
+ * waiting for the new primary) and all complete when it ends; their start says nothing about when the service
+ * answered, and counting them as recovered would put the outage's wait into the recovered phase. Ends can come
+ * out of order (a later op answered first), hence the earliest. A t_recovered after the deadline does not count.
  */
 export function computeRto(ops: readonly OpRecord[], opts: RtoOptions): RtoResult {
   const { tInjectMs, deadlineMs } = opts;
@@ -87,8 +108,11 @@ export function computeRto(ops: readonly OpRecord[], opts: RtoOptions): RtoResul
       evidence < n &&
       sorted[evidence]!.startMs < runEndMs
     ) {
-      recoveredAtMs = s;
-      break;
+      const answeredMs = firstAnswer(sorted, i, runEndMs);
+      if (answeredMs <= deadlineMs) {
+        recoveredAtMs = answeredMs;
+        break;
+      }
     }
     while (i < n && sorted[i]!.startMs === s) i++;
   }
