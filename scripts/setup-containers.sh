@@ -60,8 +60,16 @@ else
     # take the engine down with it); stdin closed so it never holds the caller's pipes.
     # --ip: a port published without an address (testcontainers' withExposedPorts) binds
     # 127.0.0.1 instead of 0.0.0.0 and ::, so nothing of ours listens beyond loopback.
-    $SUDO setsid nohup dockerd --host "unix://$socket_path" --data-root "$DATA_ROOT" \
-      --pidfile "$pidfile" --ip 127.0.0.1 >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    # No descriptor above 2 either: one the caller holds (a `flock` lock around this script, as
+    # around CI here) would stay held by the engine for as long as it runs.
+    (
+      for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+      done
+      exec $SUDO setsid nohup dockerd --host "unix://$socket_path" --data-root "$DATA_ROOT" \
+        --pidfile "$pidfile" --ip 127.0.0.1
+    ) >>"$DOCKERD_LOG" 2>&1 </dev/null &
   fi
   deadline=$(($(date +%s) + START_TIMEOUT))
   until engine_answers; do
