@@ -38,9 +38,13 @@ describe('write-service (local provider)', () => {
       expect(it.rtoMs).toBeLessThan(10_000);
     }
     // The SIGKILL cut off the writes in flight: never acknowledged, so indeterminate, never lost.
+    // An answer the service had already sent when the signal landed can still reach the client
+    // after t_inject (seen once in a clean-clone CI run, 2026-12-02: 1 ok, the rest cut off), so
+    // what is asserted is that most were cut off and none that was acknowledged is missing.
     const cut = iterations[0]!.probes[0]!.atFault;
     expect(cut.unknown).toBeGreaterThanOrEqual(5);
-    expect(cut.ok).toBe(0);
+    expect(cut.ok).toBeLessThan(cut.unknown);
+    expect(cut.okLost).toBe(0);
     // The SIGTERM met writes in flight (each takes 100 ms to persist, one starts every 10 ms): the
     // service answered them after the signal, and every one of them was read back.
     const at = iterations[1]!.probes[0]!.atFault;
