@@ -26,7 +26,13 @@ function fakeRuns(ms: Record<string, number>, exitCodes: Record<string, 0 | 1> =
   return {
     log,
     most: () => most,
-    run: async (o: { scenario: LoadedScenario; outDir: string; slot: number }): Promise<RunReport> => {
+    run: async (o: {
+      scenario: LoadedScenario;
+      outDir: string;
+      slot: number;
+      onStart?: ((s: { runId: string; runDir: string; provider: 'local' }) => void) | undefined;
+    }): Promise<RunReport> => {
+      o.onStart?.({ runId: `fake-${o.scenario.name}`, runDir: o.outDir, provider: 'local' });
       inFlight++;
       most = Math.max(most, inFlight);
       log.push({ name: o.scenario.name, slot: o.slot, event: 'start' });

@@ -63,7 +63,7 @@ export interface SuiteOptions {
   estimateMs?: ((scenario: LoadedScenario) => number) | undefined;
 }
 
-/** One run of the suite: when it started and ended on the suite's clock (ms), and its report. */
+/** One run of the suite: when it started and ended on the suite's clock (ms). */
 interface Slot {
   index: number;
   name: string;
@@ -157,7 +157,6 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteSummary> {
   const runOne = async (i: number, worker: number): Promise<void> => {
     const scenario = opts.scenarios[i] as LoadedScenario;
     const slot: Slot = { index: i, name: dirNames[i] as string, startMs: performance.now() - t0 };
-    slots.push(slot);
     const report = await opts.run({
       scenario,
       outDir: join(opts.outDir, dirNames[i] as string),
@@ -169,11 +168,14 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteSummary> {
       onStart: (start) => {
         // A run may wait for its turn to start (suite --jobs): it overlaps others from here.
         slot.startMs = performance.now() - t0;
+        slots.push(slot);
         reporters.runStart(scenario, { ...start, suite: { index: i, of: total } });
       },
       slot: worker,
     });
     slot.endMs = performance.now() - t0;
+    // A run that never said it started still ran from the call on.
+    if (!slots.includes(slot)) slots.push(slot);
     if (jobs > 1) {
       report.facts = {
         ...report.facts,
