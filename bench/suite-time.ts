@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunReport } from '../src/core/report-model.js';
-import type { SuiteSummary } from '../src/suite/summary.js';
+import { readRunReports, type SuiteSummary } from '../src/suite/summary.js';
 import {
   addBreakdowns,
   type Breakdown,
@@ -105,8 +105,9 @@ function figuresOf(
   meta: Omit<SuiteFigures, 'suiteWallMs' | 'exitCode' | 'scenarios' | 'total'>,
 ) {
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SuiteSummary;
-  const scenarios = summary.scenarios.map((e): ScenarioFigures => {
-    const report = JSON.parse(readFileSync(join(dir, e.report), 'utf8')) as RunReport;
+  const reports = readRunReports(summary, dir);
+  const scenarios = summary.scenarios.map((e, i): ScenarioFigures => {
+    const report = reports[i] as RunReport;
     return {
       name: e.name,
       environment: report.environment.name,
@@ -124,15 +125,7 @@ function figuresOf(
         : {}),
     };
   });
-  const jobsRun = Math.max(
-    1,
-    ...scenarios.map((_, i) => {
-      const r = JSON.parse(
-        readFileSync(join(dir, summary.scenarios[i]?.report as string), 'utf8'),
-      ) as RunReport;
-      return r.facts.suite?.jobs ?? 1;
-    }),
-  );
+  const jobsRun = Math.max(1, ...reports.map((r) => r.facts.suite?.jobs ?? 1));
   const total = scenarios.reduce((acc, s) => addBreakdowns(acc, s.phases), emptyBreakdown());
   // Between runs: loading, the reporters' files, the next run's start (outside every run's clock).
   total.other += Math.max(0, summary.wallMs - scenarios.reduce((a, s) => a + s.wallMs, 0));

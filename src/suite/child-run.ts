@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createClock } from '../core/clock.js';
 import type { RunReport } from '../core/report-model.js';
 import { buildReport, type RunError } from '../core/run/build-report.js';
 import { startFacts } from '../core/run/facts.js';
@@ -71,30 +72,27 @@ export async function runInChild(o: ChildRunOptions): Promise<RunReport> {
     if (!released) release();
     released = true;
   };
-  const facts = startFacts({
-    runId,
-    operator: o.operator,
-    scenarioFile: o.scenario.file,
-    provider,
-    environmentOptions: o.scenario.spec.environmentOptions,
-  });
-  const t0 = performance.now();
+  // The run's clock, for a report the suite must write itself (the run could not).
+  const clock = createClock();
   const errorReport = (code: RunError['code'], message: string): RunReport =>
     buildReport({
       sc: o.scenario,
       provider,
-      clock: {
-        now: () => performance.now() - t0,
-        isoAt: (t: number) => new Date(Date.now() - (performance.now() - t0 - t)).toISOString(),
-      },
-      startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+      clock,
+      startedAt: clock.isoAt(0),
       runDir,
       repeat: o.repeat ?? o.scenario.spec.repeat,
       iterations: [],
       events: [],
       error: { code, message },
       info: {},
-      facts: facts.finish({}),
+      facts: startFacts({
+        runId,
+        operator: o.operator,
+        scenarioFile: o.scenario.file,
+        provider,
+        environmentOptions: o.scenario.spec.environmentOptions,
+      }).finish({}),
     });
   if (o.signal?.aborted) {
     // Stopped while waiting for its turn: nothing was started.
