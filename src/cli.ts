@@ -101,11 +101,12 @@ interface HistoryOpts {
  */
 function historyFor(opts: HistoryOpts) {
   if (opts.history === false) return undefined;
-  const file = new RunHistoryFile(opts.history ?? defaultHistoryFile(), opts.baselineRuns);
+  const path = resolve(opts.history ?? defaultHistoryFile());
+  const file = new RunHistoryFile(path, opts.baselineRuns);
   file.check();
   let failed: unknown;
   return {
-    path: resolve(opts.history ?? defaultHistoryFile()),
+    path,
     compare: (sc: LoadedScenario, provider: ProviderName) => file.compare(sc, provider),
     record(report: RunReport): void {
       try {
